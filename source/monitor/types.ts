@@ -1,0 +1,193 @@
+import type { ChildSa, Connection, IkeSa, Stats } from '../vici/views.js';
+
+/*
+ * The store's public shape: what the UI reads and the actions it may call. Snapshots are
+ * immutable; an object's identity changes only when its content did, so the UI can memoise
+ * on identity (rows, maps, the event log).
+ */
+
+export type LinkState =
+  | { kind: 'connecting'; since: number; attempt: number }
+  | { kind: 'live'; since: number }
+  | {
+      kind: 'reconnecting';
+      /** Wall-clock ms when the next attempt starts (the header counts down to it). */
+      retryAt: number;
+      attempt: number;
+      /** One line a user can act on ("no vici socket at /run/x.vici: is charon running...?"). */
+      reason: string;
+      since: number;
+    }
+  | { kind: 'closed'; since: number };
+
+export interface ChildRow {
+  /** Stable across rekeys: `${ikeKey}/${lineage}`, lineage = uniqueid of the first CHILD_SA. */
+  key: string;
+  sa: ChildSa;
+  /** Totals including the CHILD_SAs this one replaced through rekeys. */
+  bytesInTotal: number;
+  bytesOutTotal: number;
+  packetsInTotal: number;
+  packetsOutTotal: number;
+  /** Bytes per second from the last two listings; undefined until there are two. */
+  rateIn?: number;
+  rateOut?: number;
+  /** When the counters and relative times in `sa` were true (ms since epoch). */
+  listedAt: number;
+}
+
+export interface IkeRow {
+  /** The IKE_SA's unique id. */
+  key: string;
+  sa: IkeSa;
+  /** The CHILD_SAs, in the daemon's order. `sa.children` is not used. */
+  children: readonly ChildRow[];
+  /** When `sa.established`/`rekeyTime`/`reauthTime` were true (ms); the UI ticks from here. */
+  listedAt: number;
+  /** When anything in the row last changed (listing or event). */
+  updatedAt: number;
+  /** Sum over the children. */
+  rateIn?: number;
+  rateOut?: number;
+}
+
+export type EventKind =
+  | 'log'
+  | 'ike-updown'
+  | 'child-updown'
+  | 'ike-rekey'
+  | 'child-rekey'
+  | 'ike-update'
+  | 'alert'
+  | 'swantop';
+
+export interface EventEntry {
+  seq: number;
+  at: number;
+  kind: EventKind;
+  /** For log: the daemon's level (-1..4); for the others 0. */
+  level: number;
+  /** For log: the group (IKE, CHD, NET, CFG...). */
+  group?: string;
+  ikeName?: string;
+  ikeUniqueid?: string;
+  /** How to colour it. */
+  tone: 'plain' | 'up' | 'down' | 'rekey' | 'warn' | 'error';
+  /** One line, raw daemon text (the UI escapes it before drawing). */
+  text: string;
+}
+
+/** A bounded, append-only feed. `entries` is oldest first; `dropped` counts what fell off. */
+export interface EventLog {
+  entries: readonly EventEntry[];
+  capacity: number;
+  /** Entries that fell off the front of the buffer. */
+  dropped: number;
+  /** Events the session could not deliver (listener overflow) — never silently lost. */
+  undelivered: number;
+  total: number;
+}
+
+export interface PollInfo {
+  /** `full`: every interval a full listing; `budgeted`: rare full listings + rows on screen. */
+  mode: 'full' | 'budgeted';
+  /** Why it slowed down, for the header ("5,000 SAs: a full listing costs 3.3 s; ..."). */
+  reason?: string;
+  lastFullAt?: number;
+  /** Wall time of the last full listing, ms. */
+  lastFullMs?: number;
+  nextFullAt?: number;
+  /** Share of the daemon's time spent on our listings over the last minute (0..1). */
+  share: number;
+  budget: number;
+}
+
+export interface ActionStatus {
+  at: number;
+  level: 'info' | 'error';
+  text: string;
+}
+
+export interface Progress {
+  title: string;
+  lines: readonly string[];
+  done: boolean;
+  ok?: boolean;
+}
+
+export interface DaemonInfo {
+  daemon?: string;
+  version?: string;
+  sysname?: string;
+  release?: string;
+  machine?: string;
+}
+
+export interface Totals {
+  ike: number;
+  established: number;
+  connecting: number;
+  halfOpen: number;
+  child: number;
+  rateIn: number;
+  rateOut: number;
+}
+
+export interface MonitorSnapshot {
+  /** Increases with every published change. */
+  version: number;
+  host: string;
+  daemon?: DaemonInfo;
+  link: LinkState;
+  /** True whenever the link cannot vouch for the rows: every row must be drawn as stale. */
+  stale: boolean;
+  /** IKE_SAs by unique id, in the order the daemon listed them. */
+  ikes: ReadonlyMap<string, IkeRow>;
+  totals: Totals;
+  stats?: Stats;
+  statsAt?: number;
+  conns: readonly Connection[];
+  connsAt?: number;
+  events: EventLog;
+  poll: PollInfo;
+  /** When the store last heard from the daemon (listing, stats or event). */
+  lastUpdateAt?: number;
+  status?: ActionStatus;
+  progress?: Progress;
+  intervalMs: number;
+  readOnly: boolean;
+}
+
+export type Target =
+  | { kind: 'ike'; uniqueid: string; name: string }
+  | { kind: 'child'; ikeUniqueid: string; uniqueid: string; name: string };
+
+export interface ActionResult {
+  ok: boolean;
+  /** One line: the daemon's answer (matches, errmsg) or ours. */
+  text: string;
+}
+
+export interface MonitorActions {
+  rekey(targets: readonly Target[]): Promise<ActionResult>;
+  terminate(targets: readonly Target[]): Promise<ActionResult>;
+  /** `gateway` must be an IP address or a hostname; refused before sending otherwise. */
+  redirect(targets: readonly Target[], gateway: string): Promise<ActionResult>;
+  /** One connection streams its control-log into `progress`; several are started async. */
+  initiate(conns: readonly { conn: string; child?: string }[]): Promise<ActionResult>;
+  refreshConns(): void;
+  setIntervalMs(ms: number): void;
+  /** The IKE_SAs on screen, so the scheduler refreshes them first with filtered listings. */
+  setVisible(ikeUniqueids: readonly string[]): void;
+  clearProgress(): void;
+}
+
+export interface Monitor {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): MonitorSnapshot;
+  actions: MonitorActions;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export type { ChildSa, Connection, IkeSa, Stats };

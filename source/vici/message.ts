@@ -33,6 +33,12 @@ export const ELEMENT = {
 
 export const MAX_NAME_BYTES = 255;
 export const MAX_VALUE_BYTES = 65_535;
+/**
+ * Deepest section nesting we write or read. charon's trees are a few levels deep; without a
+ * bound a hostile 512 KiB message nests ~260,000 deep and overflows the stack of anything that
+ * walks the tree recursively (toPlain, views, re-encoding).
+ */
+export const MAX_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
@@ -99,6 +105,7 @@ export function decodeMessage(bytes: Uint8Array, baseOffset = 0): ViciSection {
       case ELEMENT.SECTION_START: {
         const name = readName();
         claim(name, at);
+        if (stack.length > MAX_DEPTH) fail(`sections nested deeper than ${MAX_DEPTH}`, at);
         const child: ViciSection = new Map();
         section.set(name, child);
         stack.push(child);
@@ -214,7 +221,7 @@ function entries(section: EncodableSection): Iterable<readonly [string, Encodabl
 }
 
 function writeSection(w: Writer, section: EncodableSection, depth: number): void {
-  if (depth > 64) throw new EncodeError('sections nested deeper than 64 levels');
+  if (depth > MAX_DEPTH) throw new EncodeError(`sections nested deeper than ${MAX_DEPTH} levels`);
   for (const [key, v] of entries(section)) {
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) {

@@ -25,7 +25,7 @@ import {
 /** An ordered, comparable picture of a tree: Map order matters, Buffers compare as hex. */
 type Shape = ['value', string] | ['list', string[]] | ['section', [string, Shape][]];
 function shape(e: ViciElement): Shape {
-  if (e instanceof Map) return ['section', [...e].map(([k, v]) => [k, shape(v)])];
+  if (e instanceof Map) return ['section', [...e].map(([k, v]): [string, Shape] => [k, shape(v)])];
   if (Array.isArray(e)) return ['list', e.map((v) => v.toString('hex'))];
   return ['value', e.toString('hex')];
 }

@@ -33,9 +33,22 @@ export interface Packet {
 
 /** One segment ready for the socket: length header, type, optional name, optional body. */
 export function encodePacket(type: PacketType, name?: string, body?: Uint8Array): Buffer {
+  if (!Number.isInteger(type) || type < PACKET.CMD_REQUEST || type > PACKET.EVENT) {
+    throw new EncodeError(`there is no packet type ${type}`);
+  }
   const nameBytes = name === undefined ? undefined : Buffer.from(name, 'utf8');
   if (NAMED.has(type) && nameBytes === undefined) {
     throw new EncodeError(`packet type ${type} needs a name`);
+  }
+  // The reader knows from the type alone whether a name or a message follows; anything
+  // else we wrote would be misread as the message or rejected as stray bytes.
+  if (!NAMED.has(type) && nameBytes !== undefined) {
+    throw new EncodeError(`packet type ${type} has no name, but "${name?.slice(0, 40)}" was given`);
+  }
+  if (!WITH_MESSAGE.has(type) && body !== undefined && body.byteLength > 0) {
+    throw new EncodeError(
+      `packet type ${type} carries no message, but ${body.byteLength} bytes were given`,
+    );
   }
   if (nameBytes && nameBytes.length > 255) {
     throw new EncodeError(

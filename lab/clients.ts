@@ -1,0 +1,177 @@
+/**
+ * Scale clients: many road-warrior IKE_SAs from venus to moon, each with an INSTALLED CHILD_SA,
+ * brought up through the project's own VICI Session — one connection per client loaded with
+ * load-conn, dialled with a non-blocking initiate (timeout -1), and counted from child-updown
+ * events. Non-blocking matters: more than ~5 blocking initiates in flight can leave charon
+ * with no free worker thread to process the IKE replies, hanging it for good.
+ */
+import { Session } from '../source/vici/index.js';
+import { LabError } from './errors.js';
+import { run, sleep } from './exec.js';
+import { saveLab } from './lab-state.js';
+import type { LabInfo } from './topology.js';
+
+export const MAX_CLIENTS = 60_000;
+
+/** Client i (1-based) owns 10.5.x.y/32 with y in 1..254, x from 0 up. */
+export function clientAddress(i: number): string {
+  const x = Math.floor((i - 1) / 254);
+  const y = ((i - 1) % 254) + 1;
+  return `10.5.${x}.${y}`;
+}
+
+export const clientName = (i: number) => `c${i}`;
+export const clientId = (i: number) => `c${i}.clients.swantop.test`;
+
+export interface AddClientsOptions {
+  /** Initiates in flight at once; default 12 when moon's limits were raised, else 3. */
+  concurrency?: number;
+  /** Give up on a client that is not up this long after its initiate (default 60 s). */
+  clientTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Addresses go onto venus' lo in small chunks: one large batch overflows charon's netlink socket. */
+const ADDR_CHUNK = 100;
+const ADDR_PAUSE_MS = 20;
+
+async function addAddresses(lab: LabInfo, from: number, to: number): Promise<void> {
+  for (let start = from; start <= to; start += ADDR_CHUNK) {
+    const end = Math.min(to, start + ADDR_CHUNK - 1);
+    const lines: string[] = [];
+    for (let i = start; i <= end; i++) lines.push(`address add ${clientAddress(i)}/32 dev lo`);
+    await run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
+      input: `${lines.join('\n')}\n`,
+      timeoutMs: 30_000,
+    });
+    await sleep(ADDR_PAUSE_MS);
+  }
+}
+
+function clientConn(lab: LabInfo, i: number) {
+  const name = clientName(i);
+  return {
+    [name]: {
+      version: 2,
+      local_addrs: [lab.addresses.venusIp],
+      remote_addrs: [lab.addresses.moonIp],
+      proposals: ['aes128-sha256-x25519'],
+      local: { auth: 'psk', id: clientId(i) },
+      remote: { auth: 'psk', id: 'scale.moon.swantop.test' },
+      children: {
+        [name]: {
+          local_ts: [`${clientAddress(i)}/32`],
+          remote_ts: [lab.addresses.moonNet],
+          esp_proposals: ['aes128-sha256-x25519'],
+        },
+      },
+    },
+  };
+}
+
+/** The highest client index venus already has a connection for (0 when none). */
+async function lastClientIndex(session: Session): Promise<number> {
+  let last = 0;
+  for (const conn of await session.getConns()) {
+    const m = /^c(\d+)$/.exec(conn);
+    if (m) last = Math.max(last, Number(m[1]));
+  }
+  return last;
+}
+
+/**
+ * Brings up `n` more scale clients and resolves once every one has an INSTALLED CHILD_SA on
+ * venus' side (moon installs its side before it answers). Updates `lab.clients` and the lab's
+ * state file. Fails naming how many did not come up and where the logs are.
+ */
+export async function addClients(
+  lab: LabInfo,
+  n: number,
+  opts: AddClientsOptions = {},
+): Promise<LabInfo> {
+  if (!Number.isInteger(n) || n < 0)
+    throw new LabError(`the number of clients must be a whole number, not ${n}`);
+  if (n === 0) return lab;
+  const log = opts.log ?? (() => {});
+  const concurrency = Math.max(1, opts.concurrency ?? (lab.scale ? 12 : 3));
+  const clientTimeoutMs = opts.clientTimeoutMs ?? 60_000;
+  const started = Date.now();
+
+  const session = await Session.connect({ uri: lab.uris.venus, timeoutMs: 30_000 });
+  try {
+    const first = (await lastClientIndex(session)) + 1;
+    const last = first + n - 1;
+    if (last > MAX_CLIENTS)
+      throw new LabError(`the lab has room for ${MAX_CLIENTS} clients, not ${last}`);
+    log(`adding ${n} clients (${clientName(first)}..${clientName(last)}) on venus`);
+    await addAddresses(lab, first, last);
+
+    const events = session.listen(['child-updown']);
+    await events.ready;
+    const pending = new Map<string, number>(); // name → deadline
+    let up = 0;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const nudge = () => {
+      wake?.();
+      wake = undefined;
+    };
+
+    const watch = (async () => {
+      for await (const ev of events) {
+        if (ev?.message.get('up')?.toString() !== 'yes') continue;
+        for (const key of ev.message.keys()) {
+          if (pending.delete(key)) {
+            up++;
+            nudge();
+          }
+        }
+      }
+    })().catch((e: Error) => {
+      failure = e;
+      nudge();
+    });
+
+    let next = first;
+    let lastReport = Date.now();
+    while (up < n) {
+      if (failure) throw failure;
+      const now = Date.now();
+      for (const [name, deadline] of pending) {
+        if (deadline < now) {
+          throw new LabError(
+            `${pending.size} scale clients (first ${name}) not up after ${clientTimeoutMs / 1000} s (${up} of ${n} up); see ${lab.logs.venus} and ${lab.logs.moon}`,
+          );
+        }
+        break; // insertion order: the first pending is the oldest
+      }
+      while (pending.size < concurrency && next <= last) {
+        const i = next++;
+        const name = clientName(i);
+        await session.loadConn(clientConn(lab, i));
+        pending.set(name, Date.now() + clientTimeoutMs);
+        await session.initiate({ child: name, timeout: -1 }).result;
+      }
+      if (Date.now() - lastReport > 5_000) {
+        lastReport = Date.now();
+        log(`${up} of ${n} clients up`);
+      }
+      if (up < n) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 500);
+        });
+      }
+    }
+    await events.close();
+    await watch;
+    lab.clients += n;
+    await saveLab(lab);
+    log(
+      `${n} clients up in ${((Date.now() - started) / 1000).toFixed(1)} s (${lab.clients} in all)`,
+    );
+    return lab;
+  } finally {
+    await session.close();
+  }
+}

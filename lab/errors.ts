@@ -1,0 +1,12 @@
+/**
+ * Why the lab could not do what was asked, in one line a user can act on. The CLI prints
+ * `message` alone (no stack): it should name what failed and where to look (a daemon log).
+ */
+export class LabError extends Error {
+  override name = 'LabError';
+}
+
+/** Bad command-line input or environment (not root, unknown flag): exit code 2. */
+export class LabUsageError extends LabError {
+  override name = 'LabUsageError';
+}

@@ -1,0 +1,232 @@
+/**
+ * The project's strongSwan lab: real charon daemons (moon, sun, carol, dave, venus), each in
+ * its own network namespace, joined by a bridge in `<prefix>-lan`, with vici sockets under
+ * the lab dir. Used by `npm run lab:*`, the integration tests' global setup and benchmarks.
+ */
+import { mkdir, realpath, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { addClients } from './clients.js';
+import { writeConfigs } from './config.js';
+import { INITIATES, initiate, loadConfig, startDaemon } from './daemon.js';
+import { LabError, LabUsageError } from './errors.js';
+import { readLab as readState, STATE_FILE, saveLab } from './lab-state.js';
+import { createNetwork, deleteNamespaces, existingNamespaces } from './network.js';
+import { ensurePackages } from './packages.js';
+import { makePki } from './pki.js';
+import { childSas, oracleListSas, type PlainSection } from './swanctl.js';
+import {
+  CONNS,
+  DEFAULT_DIR,
+  DEFAULT_PREFIX,
+  describeLab,
+  HOSTS,
+  type LabInfo,
+  NAMESPACE_ROLES,
+} from './topology.js';
+
+export {
+  type AddClientsOptions,
+  addClients,
+  clientAddress,
+  clientId,
+  clientName,
+} from './clients.js';
+export {
+  daemonAnswers,
+  daemonPid,
+  killDaemon,
+  type RestartOptions,
+  restartDaemon,
+} from './daemon.js';
+export { LabError, LabUsageError } from './errors.js';
+export { nsExec, type RunResult, run } from './exec.js';
+export { saveLab } from './lab-state.js';
+export {
+  childSas,
+  type OracleIkeSa,
+  oracleListSas,
+  type PlainSection,
+  type PlainValue,
+  parsePretty,
+  type SwanctlMessage,
+  swanctl,
+  swanctlRaw,
+} from './swanctl.js';
+export {
+  ADDRESSES,
+  CONNS,
+  DEFAULT_DIR,
+  DEFAULT_PREFIX,
+  HOSTS,
+  type LabAddresses,
+  type LabHost,
+  type LabInfo,
+  type NamespaceRole,
+} from './topology.js';
+
+export interface LabLocation {
+  /** Where sockets, configs and logs go (default /run/swantop-lab). */
+  dir: string;
+  /** Namespace prefix (default swl). */
+  prefix: string;
+}
+
+export interface StartOptions extends Partial<LabLocation> {
+  /** Extra road-warrior IKE_SAs from venus to moon, each with an INSTALLED CHILD_SA. */
+  clients?: number;
+  /** Raise moon's half-open limits for scale runs (implied by clients > 0). */
+  scale?: boolean;
+  /** Progress lines (what is being done); silent when absent. */
+  log?: (line: string) => void;
+  /** Fail if the base lab is not up within this long (default 60 s; clients have their own). */
+  timeoutMs?: number;
+}
+
+const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
+
+/** The lab location from SWANTOP_LAB_DIR and SWANTOP_LAB_PREFIX, with the developer defaults. */
+export function labEnv(env: NodeJS.ProcessEnv = process.env): LabLocation {
+  return {
+    dir: env.SWANTOP_LAB_DIR || DEFAULT_DIR,
+    prefix: env.SWANTOP_LAB_PREFIX || DEFAULT_PREFIX,
+  };
+}
+
+function checkLocation(loc: LabLocation): void {
+  if (!PREFIX_RE.test(loc.prefix)) {
+    throw new LabUsageError(
+      `invalid lab prefix "${loc.prefix}": use 1-8 lowercase letters or digits, starting with a letter`,
+    );
+  }
+  if (!path.isAbsolute(loc.dir))
+    throw new LabUsageError(`the lab dir must be an absolute path, not "${loc.dir}"`);
+}
+
+export function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new LabUsageError('the lab needs root to create network namespaces');
+  }
+}
+
+/**
+ * Starts a fresh lab (tearing down any earlier one at the same dir and prefix) and resolves
+ * once net-net, carol and dave are up — and, with `clients`, that many scale clients too.
+ * Fails with a LabError naming what did not come up and where its daemon's log is.
+ */
+export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
+  const env = labEnv();
+  const loc = { dir: opts.dir ?? env.dir, prefix: opts.prefix ?? env.prefix };
+  checkLocation(loc);
+  requireRoot();
+  const clients = opts.clients ?? 0;
+  if (!Number.isInteger(clients) || clients < 0)
+    throw new LabUsageError(`clients must be a whole number, not ${clients}`);
+  const log = opts.log ?? (() => {});
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+
+  let step = 'checking packages';
+  const base = async (): Promise<LabInfo> => {
+    await ensurePackages(log);
+    step = 'removing an earlier lab';
+    await stopLab(loc);
+    await mkdir(loc.dir, { recursive: true, mode: 0o755 });
+    // The daemons' mount namespaces bind the lab dir by its real path (see daemon.ts).
+    const dir = await realpath(loc.dir);
+    const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0);
+    step = 'writing certificates and configs';
+    log(`writing certificates and configs to ${dir}`);
+    await writeConfigs(lab);
+    await makePki(dir);
+    step = 'creating network namespaces';
+    log(`creating namespaces ${NAMESPACE_ROLES.map((r) => lab.ns[r]).join(' ')}`);
+    await createNetwork(lab);
+    for (const host of HOSTS) {
+      step = `starting ${host}'s charon (log ${lab.logs[host]})`;
+      await startDaemon(lab, host);
+    }
+    step = 'loading swanctl.conf into each daemon';
+    log('daemons up; loading connections, pools and credentials');
+    await Promise.all(HOSTS.map((h) => loadConfig(lab, h)));
+    step = 'bringing up net-net, carol and dave';
+    log('bringing up net-net (sun→moon), carol→moon and dave→moon');
+    await Promise.all(
+      HOSTS.flatMap((h) =>
+        INITIATES[h].map((child) => initiate(lab, h, child, Math.ceil(timeoutMs / 2000))),
+      ),
+    );
+    step = 'checking the SAs on moon';
+    await verifyBaseSas(lab);
+    await saveLab(lab);
+    return lab;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new LabError(
+            `the lab did not come up within ${Math.round(timeoutMs / 1000)} s (stuck ${step}); daemon logs: ${loc.dir}/<host>/charon.log`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  let lab: LabInfo;
+  try {
+    lab = await Promise.race([base(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (clients > 0) await addClients(lab, clients, { log });
+  return lab;
+}
+
+/** What moon must hold once the base lab is up; throws naming the first thing missing. */
+async function verifyBaseSas(lab: LabInfo): Promise<void> {
+  const sas = await oracleListSas(lab.sockets.moon);
+  const up = (sa: PlainSection) =>
+    sa.state === 'ESTABLISHED' && childSas(sa).some((c) => c.state === 'INSTALLED');
+  const netNet = sas.find((s) => s.name === CONNS.netNet);
+  if (!netNet || !up(netNet.sa)) {
+    throw new LabError(
+      `net-net between moon and sun is not up (${netNet ? String(netNet.sa.state) : 'no IKE_SA'}); see ${lab.logs.moon} and ${lab.logs.sun}`,
+    );
+  }
+  for (const host of ['carol', 'dave'] as const) {
+    const rw = sas.find((s) => s.name === CONNS.rw && s.sa['remote-id'] === `${host}.swantop.test`);
+    if (!rw || !up(rw.sa)) {
+      throw new LabError(
+        `${host}'s IKE_SA to moon is not up; see ${lab.logs[host]} and ${lab.logs.moon}`,
+      );
+    }
+    const vips = rw.sa['remote-vips'];
+    if (!Array.isArray(vips) || vips.length === 0) {
+      throw new LabError(`${host} got no virtual IP from moon's pool; see ${lab.logs.moon}`);
+    }
+  }
+}
+
+/**
+ * Stops every process in the lab's namespaces and deletes them; removes the sockets and the
+ * state file (logs and configs stay for a post-mortem until the next start). Safe to repeat.
+ */
+export async function stopLab(loc: Partial<LabLocation> = {}): Promise<{ removed: string[] }> {
+  const env = labEnv();
+  const full = { dir: loc.dir ?? env.dir, prefix: loc.prefix ?? env.prefix };
+  checkLocation(full);
+  requireRoot();
+  const lab = describeLab(full.dir, full.prefix, 0, false);
+  const removed = await existingNamespaces(lab);
+  await deleteNamespaces(removed);
+  await Promise.all([
+    ...HOSTS.map((h) => rm(lab.sockets[h], { force: true })),
+    rm(path.join(full.dir, STATE_FILE), { force: true }),
+  ]);
+  return { removed };
+}
+
+/** The lab recorded at a location, or undefined when none was started there. */
+export async function readLab(loc: Partial<LabLocation> = {}): Promise<LabInfo | undefined> {
+  return readState(loc.dir ?? labEnv().dir);
+}

@@ -1,0 +1,13 @@
+/** `npm run lab:up [-- --clients N]`: start the developer lab (tearing down an earlier one). */
+import { exitWithError, parseUpArgs } from './args.js';
+import { startLab } from './lab.js';
+import { printLab } from './report.js';
+
+try {
+  const { clients } = parseUpArgs(process.argv.slice(2));
+  const started = Date.now();
+  const lab = await startLab({ clients, log: (line) => process.stdout.write(`lab: ${line}\n`) });
+  printLab(lab, Date.now() - started);
+} catch (e) {
+  exitWithError(e);
+}

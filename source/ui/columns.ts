@@ -1,0 +1,291 @@
+import type { ChildRow, IkeRow } from '../monitor/types.js';
+import {
+  formatBytes,
+  formatCountdown,
+  formatDuration,
+  formatRate,
+  hostPort,
+  secondsSince,
+} from './format.js';
+import type { DisplayRow, SortColumn } from './rows.js';
+import { sanitize, sanitizeBytes } from './sanitize.js';
+import { type Color, type Style, stateColor, type Theme } from './theme.js';
+import { fitWidth } from './width.js';
+
+/*
+ * The SAs table's columns: which fit a width (by priority), and each row's cells as text.
+ * Pure functions of (row, now, width), so they are tested at several widths without Ink.
+ */
+
+export type ColumnId =
+  | 'name'
+  | 'id'
+  | 'state'
+  | 'ver'
+  | 'local'
+  | 'remote'
+  | 'rid'
+  | 'est'
+  | 'rekey'
+  | 'spis'
+  | 'ts'
+  | 'bin'
+  | 'bout'
+  | 'rin'
+  | 'rout'
+  | 'age';
+
+export interface ColumnDef {
+  id: ColumnId;
+  title: string;
+  /** Minimum width; flexible columns grow up to `max`. */
+  width: number;
+  max?: number;
+  align: 'left' | 'right';
+  /** Lower keeps its place longer as the terminal narrows. */
+  priority: number;
+  sort?: SortColumn;
+}
+
+/** In display order. */
+export const SA_COLUMNS: readonly ColumnDef[] = [
+  { id: 'name', title: 'NAME', width: 12, max: 28, align: 'left', priority: 0, sort: 'name' },
+  { id: 'id', title: 'ID', width: 5, align: 'right', priority: 2, sort: 'id' },
+  { id: 'state', title: 'STATE', width: 11, align: 'left', priority: 1, sort: 'state' },
+  { id: 'ver', title: 'V', width: 2, align: 'left', priority: 12, sort: 'ver' },
+  { id: 'local', title: 'LOCAL', width: 21, max: 30, align: 'left', priority: 11, sort: 'local' },
+  { id: 'remote', title: 'REMOTE', width: 21, max: 30, align: 'left', priority: 3, sort: 'remote' },
+  { id: 'rid', title: 'REMOTE-ID', width: 14, max: 40, align: 'left', priority: 7, sort: 'rid' },
+  { id: 'est', title: 'EST', width: 6, align: 'right', priority: 6, sort: 'est' },
+  { id: 'rekey', title: 'REKEY', width: 6, align: 'right', priority: 4, sort: 'rekey' },
+  { id: 'spis', title: 'SPI-IN/OUT', width: 17, align: 'left', priority: 13 },
+  { id: 'ts', title: 'SELECTORS', width: 20, max: 60, align: 'left', priority: 14 },
+  { id: 'bin', title: 'IN', width: 6, align: 'right', priority: 10, sort: 'bin' },
+  { id: 'bout', title: 'OUT', width: 6, align: 'right', priority: 10, sort: 'bout' },
+  { id: 'rin', title: 'IN/s', width: 7, align: 'right', priority: 5, sort: 'rin' },
+  { id: 'rout', title: 'OUT/s', width: 7, align: 'right', priority: 5, sort: 'rout' },
+  { id: 'age', title: 'AGE', width: 4, align: 'right', priority: 8 },
+];
+
+export const SORT_ORDER: readonly SortColumn[] = SA_COLUMNS.flatMap((c) =>
+  c.sort ? [c.sort] : [],
+);
+
+export const SORT_TITLES: Record<SortColumn, string> = Object.fromEntries(
+  SA_COLUMNS.flatMap((c) => (c.sort ? [[c.sort, c.title]] : [])),
+) as Record<SortColumn, string>;
+
+export interface PlacedColumn {
+  def: ColumnDef;
+  width: number;
+}
+
+const GAP = 1;
+
+/** The columns that fit `total` cells, in display order, flexible ones widened to fill. */
+export function layoutColumns(defs: readonly ColumnDef[], total: number): PlacedColumn[] {
+  const byPriority = [...defs].sort((a, b) => a.priority - b.priority);
+  const chosen = new Set<ColumnDef>();
+  let used = 0;
+  for (const d of byPriority) {
+    const need = d.width + (chosen.size > 0 ? GAP : 0);
+    if (used + need > total) {
+      // Equal priorities go together or not at all (IN with OUT); lower ones may still fit.
+      continue;
+    }
+    chosen.add(d);
+    used += need;
+  }
+  // Keep paired columns together: drop a lone half.
+  for (const d of [...chosen]) {
+    const twins = defs.filter((x) => x.priority === d.priority);
+    if (twins.length > 1 && !twins.every((t) => chosen.has(t))) {
+      chosen.delete(d);
+      used -= d.width + GAP;
+    }
+  }
+  const placed = defs.filter((d) => chosen.has(d)).map((def) => ({ def, width: def.width }));
+  // Spare cells go round the flexible columns one at a time, so each grows evenly.
+  let spare = total - used;
+  const flex = placed.filter((p) => p.def.max !== undefined);
+  while (spare > 0) {
+    let grew = false;
+    for (const p of flex) {
+      if (spare > 0 && p.width < p.def.max!) {
+        p.width++;
+        spare--;
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
+  return placed;
+}
+
+export interface Cell {
+  text: string;
+  style?: Style;
+}
+
+export interface CellContext {
+  now: number;
+  stale: boolean;
+  /** Counters older than this (ms) are shown dimmed with their age. */
+  oldAfterMs: number;
+}
+
+function tsText(local: readonly string[], remote: readonly string[]): string {
+  if (local.length === 0 && remote.length === 0) return '';
+  return `${local.map(sanitize).join(',')} === ${remote.map(sanitize).join(',')}`;
+}
+
+/** The remote identity from the raw bytes, so invalid UTF-8 shows as `\xNN`, not as U+FFFD. */
+function remoteId(r: IkeRow): string {
+  const raw = r.sa.raw.get('remote-id');
+  return Buffer.isBuffer(raw) ? sanitizeBytes(raw) : sanitize(r.sa.remoteId);
+}
+
+function stateCell(state: string, ctx: CellContext): Cell {
+  if (ctx.stale) return { text: 'STALE', style: { fg: 'gray', dim: true } };
+  return { text: sanitize(state), style: { fg: stateColor(state) } };
+}
+
+function countersCell(text: string, listedAt: number, ctx: CellContext): Cell {
+  const old = ctx.now - listedAt > ctx.oldAfterMs;
+  return old || ctx.stale ? { text, style: { dim: true } } : { text };
+}
+
+function ikeCells(
+  r: IkeRow,
+  children: readonly ChildRow[],
+  folded: boolean,
+  ctx: CellContext,
+): Record<ColumnId, Cell> {
+  const s = r.sa;
+  const since = secondsSince(r.listedAt, ctx.now);
+  const marker = r.children.length === 0 ? ' ' : folded ? '+' : '-';
+  const bin = children.reduce((n, c) => n + c.bytesInTotal, 0);
+  const bout = children.reduce((n, c) => n + c.bytesOutTotal, 0);
+  const age = ctx.now - r.listedAt;
+  return {
+    name: { text: `${marker}${sanitize(s.name)}`, style: { bold: true } },
+    id: { text: sanitize(s.uniqueid) },
+    state: stateCell(s.state, ctx),
+    ver: { text: s.version === undefined ? '' : `v${s.version}` },
+    local: { text: sanitize(hostPort(s.localHost, s.localPort)) },
+    remote: { text: sanitize(hostPort(s.remoteHost, s.remotePort)) },
+    rid: { text: remoteId(r) },
+    est: { text: s.established === undefined ? '' : formatDuration(s.established + since) },
+    rekey: {
+      text: s.rekeyTime === undefined ? '' : formatCountdown(s.rekeyTime - since),
+    },
+    spis: { text: '' },
+    ts: { text: [...s.remoteVips].map(sanitize).join(','), style: { fg: 'magenta' } },
+    bin: countersCell(formatBytes(bin), r.listedAt, ctx),
+    bout: countersCell(formatBytes(bout), r.listedAt, ctx),
+    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), r.listedAt, ctx),
+    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), r.listedAt, ctx),
+    age: {
+      text: age > ctx.oldAfterMs ? formatDuration(age / 1000) : '',
+      style: { fg: 'yellow' },
+    },
+  };
+}
+
+function childCells(r: ChildRow, last: boolean, ctx: CellContext): Record<ColumnId, Cell> {
+  const s = r.sa;
+  const since = secondsSince(r.listedAt, ctx.now);
+  const age = ctx.now - r.listedAt;
+  const spis = s.spiIn || s.spiOut ? `${sanitize(s.spiIn)}/${sanitize(s.spiOut)}` : '';
+  return {
+    name: { text: `${last ? '└' : '├'}─${sanitize(s.name)}` },
+    id: { text: sanitize(s.uniqueid) },
+    state: stateCell(s.state, ctx),
+    ver: { text: '' },
+    local: { text: sanitize([s.protocol, s.mode].filter(Boolean).join(' ')), style: { dim: true } },
+    remote: { text: '' },
+    rid: { text: '' },
+    est: { text: s.installTime === undefined ? '' : formatDuration(s.installTime + since) },
+    rekey: { text: s.rekeyTime === undefined ? '' : formatCountdown(s.rekeyTime - since) },
+    spis: { text: spis, style: { dim: true } },
+    ts: { text: tsText(s.localTs, s.remoteTs) },
+    bin: countersCell(formatBytes(r.bytesInTotal), r.listedAt, ctx),
+    bout: countersCell(formatBytes(r.bytesOutTotal), r.listedAt, ctx),
+    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), r.listedAt, ctx),
+    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), r.listedAt, ctx),
+    age: {
+      text: age > ctx.oldAfterMs ? formatDuration(age / 1000) : '',
+      style: { fg: 'yellow' },
+    },
+  };
+}
+
+export function rowCells(row: DisplayRow, ctx: CellContext): Record<ColumnId, Cell> {
+  return row.kind === 'ike'
+    ? ikeCells(row.ike, row.children, row.folded, ctx)
+    : childCells(row.child, row.last, ctx);
+}
+
+export interface RowLook {
+  selected: boolean;
+  tagged: boolean;
+  stale: boolean;
+}
+
+/** One table line as a painted string, exactly `width` cells wide. */
+export function renderRow(
+  cells: Record<ColumnId, Cell>,
+  cols: readonly PlacedColumn[],
+  look: RowLook,
+  theme: Theme,
+  width: number,
+): string {
+  let out = look.tagged
+    ? theme.paint('*', { fg: 'yellow', bold: true, inverse: look.selected })
+    : theme.paint(' ', { inverse: look.selected });
+  let used = 1;
+  cols.forEach((c, i) => {
+    const cell = cells[c.def.id];
+    const gap = i === 0 ? '' : ' ';
+    const text = gap + fitWidth(cell.text, c.width, c.def.align);
+    const style: Style = { ...cell.style };
+    if (look.stale) {
+      style.dim = true;
+      style.fg = 'gray';
+    }
+    if (look.selected) style.inverse = true;
+    out += theme.paint(text, style);
+    used += c.width + gap.length;
+  });
+  if (used < width) out += theme.paint(' '.repeat(width - used), { inverse: look.selected });
+  return out;
+}
+
+/** The header line, marking the sort column with ▲/▼. */
+export function renderHeader(
+  cols: readonly PlacedColumn[],
+  sort: { column: SortColumn; desc: boolean },
+  theme: Theme,
+  width: number,
+): string {
+  let out = ' ';
+  let used = 1;
+  cols.forEach((c, i) => {
+    const mark = c.def.sort === sort.column ? (sort.desc ? '▼' : '▲') : '';
+    const gap = i === 0 ? '' : ' ';
+    out += gap + fitWidth(c.def.title + mark, c.width, c.def.align);
+    used += c.width + gap.length;
+  });
+  if (used < width) out += ' '.repeat(width - used);
+  return theme.paint(out, { bold: true, fg: 'cyan' as Color, inverse: true });
+}
+
+/** Text of the cells that change with the clock, to tick only when one of them would. */
+export function clockSignature(rows: readonly DisplayRow[], ctx: CellContext): string {
+  let sig = '';
+  for (const row of rows) {
+    const c = rowCells(row, ctx);
+    sig += `${c.est.text}|${c.rekey.text}|${c.age.text}|${c.bin.style?.dim ? 1 : 0};`;
+  }
+  return sig;
+}

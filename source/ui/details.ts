@@ -1,0 +1,64 @@
+import type { ViciSection } from '../vici/message.js';
+import type { Connection } from '../vici/views.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
+import type { DisplayRow } from './rows.js';
+import { sanitize, sanitizeBytes } from './sanitize.js';
+
+/*
+ * The details pane's text: every field the daemon sent for the row (the raw tree, escaped),
+ * after a few lines we derive (age of the listing, totals over rekeys, rates).
+ */
+
+export function rawLines(s: ViciSection, indent = ''): string[] {
+  const out: string[] = [];
+  for (const [k, v] of s) {
+    const key = sanitize(k);
+    if (Buffer.isBuffer(v)) out.push(`${indent}${key} = ${sanitizeBytes(v)}`);
+    else if (Array.isArray(v)) out.push(`${indent}${key} = [${v.map(sanitizeBytes).join(', ')}]`);
+    else {
+      out.push(`${indent}${key} {`);
+      out.push(...rawLines(v, `${indent}  `));
+      out.push(`${indent}}`);
+    }
+  }
+  return out;
+}
+
+export function rowDetails(
+  row: DisplayRow,
+  now: number,
+  stale: boolean,
+): { title: string; lines: string[] } {
+  const ago = (at: number) => formatDuration(Math.max(0, (now - at) / 1000));
+  const staleNote = stale ? ['STALE: the link is down; these values are the last ones seen.'] : [];
+  if (row.kind === 'ike') {
+    const r = row.ike;
+    return {
+      title: `IKE_SA ${sanitize(r.sa.name)} #${sanitize(r.sa.uniqueid)}`,
+      lines: [
+        ...staleNote,
+        `listed ${ago(r.listedAt)} ago, changed ${ago(r.updatedAt)} ago`,
+        `rate in ${formatRate(r.rateIn)}, out ${formatRate(r.rateOut)}`,
+        `children ${r.children.length}`,
+        '',
+        ...rawLines(r.sa.raw),
+      ],
+    };
+  }
+  const c = row.child;
+  return {
+    title: `CHILD_SA ${sanitize(c.sa.name)} #${sanitize(c.sa.uniqueid)} of IKE_SA ${sanitize(row.ike.sa.name)} #${sanitize(row.ike.sa.uniqueid)}`,
+    lines: [
+      ...staleNote,
+      `counters as of ${ago(c.listedAt)} ago`,
+      `total since first install (over rekeys): in ${formatBytes(c.bytesInTotal)} / ${c.packetsInTotal} packets, out ${formatBytes(c.bytesOutTotal)} / ${c.packetsOutTotal} packets`,
+      `rate in ${formatRate(c.rateIn)}, out ${formatRate(c.rateOut)}`,
+      '',
+      ...rawLines(c.sa.raw),
+    ],
+  };
+}
+
+export function connDetails(c: Connection): { title: string; lines: string[] } {
+  return { title: `connection ${sanitize(c.name)}`, lines: rawLines(c.raw) };
+}

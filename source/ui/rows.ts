@@ -1,0 +1,261 @@
+import type { ChildRow, IkeRow } from '../monitor/types.js';
+
+/*
+ * The SAs view as data: filter, sort and flatten the store's IKE_SAs into the tree rows the
+ * table shows. Pure, and memoised on the identity of each input, so a frame that changes only
+ * the selection or the clock costs nothing here even with 10,000 IKE_SAs.
+ */
+
+export type SortColumn =
+  | 'name'
+  | 'id'
+  | 'state'
+  | 'ver'
+  | 'local'
+  | 'remote'
+  | 'rid'
+  | 'est'
+  | 'rekey'
+  | 'bin'
+  | 'bout'
+  | 'rin'
+  | 'rout';
+
+export interface SortSpec {
+  column: SortColumn;
+  desc: boolean;
+}
+
+/** Folded IKE_SAs: every one when `all`, with `except` toggled against that. */
+export interface Folds {
+  all: boolean;
+  except: ReadonlySet<string>;
+}
+
+export const NO_FOLDS: Folds = { all: false, except: new Set() };
+
+export function isFolded(folds: Folds, key: string): boolean {
+  return folds.all !== folds.except.has(key);
+}
+
+export function toggleFold(folds: Folds, key: string, folded: boolean): Folds {
+  if (isFolded(folds, key) === folded) return folds;
+  const except = new Set(folds.except);
+  if (except.has(key)) except.delete(key);
+  else except.add(key);
+  return { all: folds.all, except };
+}
+
+export type DisplayRow =
+  | {
+      kind: 'ike';
+      key: string;
+      ike: IkeRow;
+      /** The children shown under it (all, or those matching the filter). */
+      children: readonly ChildRow[];
+      folded: boolean;
+    }
+  | { kind: 'child'; key: string; ike: IkeRow; child: ChildRow; last: boolean };
+
+interface Matched {
+  ike: IkeRow;
+  children: readonly ChildRow[];
+}
+
+const ikeHay = new WeakMap<IkeRow, string>();
+const childHay = new WeakMap<ChildRow, string>();
+
+function ikeHaystack(r: IkeRow): string {
+  let h = ikeHay.get(r);
+  if (h === undefined) {
+    const s = r.sa;
+    h = [
+      s.name,
+      s.uniqueid,
+      s.localHost,
+      s.remoteHost,
+      s.localId,
+      s.remoteId,
+      s.remoteEapId,
+      s.remoteXauthId,
+      ...s.localVips,
+      ...s.remoteVips,
+    ]
+      .filter((x) => x)
+      .join('\n')
+      .toLowerCase();
+    ikeHay.set(r, h);
+  }
+  return h;
+}
+
+function childHaystack(r: ChildRow): string {
+  let h = childHay.get(r);
+  if (h === undefined) {
+    const s = r.sa;
+    h = [s.name, s.uniqueid, s.spiIn, s.spiOut, ...s.localTs, ...s.remoteTs]
+      .filter((x) => x)
+      .join('\n')
+      .toLowerCase();
+    childHay.set(r, h);
+  }
+  return h;
+}
+
+/** An IKE_SA matches with all its children; otherwise it shows with the children that match. */
+export function filterIkes(ikes: Iterable<IkeRow>, filter: string): Matched[] {
+  const needle = filter.trim().toLowerCase();
+  const out: Matched[] = [];
+  for (const ike of ikes) {
+    if (needle === '' || ikeHaystack(ike).includes(needle)) {
+      out.push({ ike, children: ike.children });
+      continue;
+    }
+    const kids = ike.children.filter((c) => childHaystack(c).includes(needle));
+    if (kids.length > 0) out.push({ ike, children: kids });
+  }
+  return out;
+}
+
+type Key = string | number | undefined;
+
+function ikeSortKey(r: IkeRow, c: SortColumn): Key {
+  const s = r.sa;
+  switch (c) {
+    case 'name':
+      return s.name;
+    case 'id':
+      return Number(s.uniqueid) || s.uniqueid;
+    case 'state':
+      return s.state;
+    case 'ver':
+      return s.version;
+    case 'local':
+      return s.localHost;
+    case 'remote':
+      return s.remoteHost;
+    case 'rid':
+      return s.remoteId;
+    // Ages and countdowns compare as absolute instants: rows listed at different times agree.
+    case 'est':
+      return s.established === undefined ? undefined : -(r.listedAt - s.established * 1000);
+    case 'rekey':
+      return s.rekeyTime === undefined ? undefined : r.listedAt + s.rekeyTime * 1000;
+    case 'bin':
+      return sum(r.children, (c) => c.bytesInTotal);
+    case 'bout':
+      return sum(r.children, (c) => c.bytesOutTotal);
+    case 'rin':
+      return r.rateIn;
+    case 'rout':
+      return r.rateOut;
+  }
+}
+
+function childSortKey(r: ChildRow, c: SortColumn): Key {
+  const s = r.sa;
+  switch (c) {
+    case 'name':
+      return s.name;
+    case 'id':
+      return Number(s.uniqueid) || s.uniqueid;
+    case 'state':
+      return s.state;
+    case 'est':
+      return s.installTime === undefined ? undefined : -(r.listedAt - s.installTime * 1000);
+    case 'rekey':
+      return s.rekeyTime === undefined ? undefined : r.listedAt + s.rekeyTime * 1000;
+    case 'bin':
+      return r.bytesInTotal;
+    case 'bout':
+      return r.bytesOutTotal;
+    case 'rin':
+      return r.rateIn;
+    case 'rout':
+      return r.rateOut;
+    default:
+      return undefined;
+  }
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  let n = 0;
+  for (const x of xs) n += f(x);
+  return n;
+}
+
+/** Missing values sort last in both directions; numbers before strings. */
+function compareKeys(a: Key, b: Key, desc: boolean): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  let r: number;
+  if (typeof a === 'number' && typeof b === 'number') r = a - b;
+  else if (typeof a === 'number') r = -1;
+  else if (typeof b === 'number') r = 1;
+  else r = a < b ? -1 : a > b ? 1 : 0;
+  return desc ? -r : r;
+}
+
+export function sortIkes(rows: readonly Matched[], sort: SortSpec): Matched[] {
+  const keyed = rows.map((m, i) => ({ m, i, k: ikeSortKey(m.ike, sort.column) }));
+  keyed.sort((x, y) => compareKeys(x.k, y.k, sort.desc) || x.i - y.i);
+  return keyed.map(({ m }) => {
+    if (m.children.length < 2) return m;
+    const kids = m.children.map((c, i) => ({ c, i, k: childSortKey(c, sort.column) }));
+    if (kids.every((k) => k.k === undefined)) return m;
+    kids.sort((x, y) => compareKeys(x.k, y.k, sort.desc) || x.i - y.i);
+    return { ike: m.ike, children: kids.map((k) => k.c) };
+  });
+}
+
+export function flatten(rows: readonly Matched[], folds: Folds): DisplayRow[] {
+  const out: DisplayRow[] = [];
+  for (const { ike, children } of rows) {
+    const folded = isFolded(folds, ike.key);
+    out.push({ kind: 'ike', key: ike.key, ike, children, folded });
+    if (folded) continue;
+    children.forEach((child, i) => {
+      out.push({
+        kind: 'child',
+        key: child.key,
+        ike,
+        child,
+        last: i === children.length - 1,
+      });
+    });
+  }
+  return out;
+}
+
+export interface RowQuery {
+  ikes: ReadonlyMap<string, IkeRow>;
+  filter: string;
+  sort: SortSpec;
+  folds: Folds;
+}
+
+/** A memoised pipeline: each stage recomputes only when its own inputs changed identity. */
+export function createRowModel(): (q: RowQuery) => DisplayRow[] {
+  let fIn: { ikes: ReadonlyMap<string, IkeRow>; filter: string } | undefined;
+  let fOut: Matched[] = [];
+  let sIn: { rows: Matched[]; column: SortColumn; desc: boolean } | undefined;
+  let sOut: Matched[] = [];
+  let lIn: { rows: Matched[]; folds: Folds } | undefined;
+  let lOut: DisplayRow[] = [];
+  return (q) => {
+    if (!fIn || fIn.ikes !== q.ikes || fIn.filter !== q.filter) {
+      fIn = { ikes: q.ikes, filter: q.filter };
+      fOut = filterIkes(q.ikes.values(), q.filter);
+    }
+    if (!sIn || sIn.rows !== fOut || sIn.column !== q.sort.column || sIn.desc !== q.sort.desc) {
+      sIn = { rows: fOut, column: q.sort.column, desc: q.sort.desc };
+      sOut = sortIkes(fOut, q.sort);
+    }
+    if (!lIn || lIn.rows !== sOut || lIn.folds !== q.folds) {
+      lIn = { rows: sOut, folds: q.folds };
+      lOut = flatten(sOut, q.folds);
+    }
+    return lOut;
+  };
+}

@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import { render } from 'ink';
+import type {
+  ActionResult,
+  Monitor,
+  MonitorActions,
+  MonitorSnapshot,
+} from '../../source/monitor/types.js';
+import { App } from '../../source/ui/app.js';
+import { T0 } from './fixtures.js';
+
+/*
+ * The UI tests' boundary: a fake Monitor (a settable snapshot and a recording of every action
+ * called) and a fake terminal of a chosen size. Everything between them is the real App.
+ */
+
+export interface Call {
+  action: keyof MonitorActions;
+  args: unknown[];
+}
+
+export class FakeMonitor implements Monitor {
+  calls: Call[] = [];
+  result: ActionResult = { ok: true, text: 'done' };
+  private listeners = new Set<() => void>();
+  constructor(private snap: MonitorSnapshot) {}
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => {
+      this.listeners.delete(l);
+    };
+  };
+  getSnapshot = () => this.snap;
+  set(next: MonitorSnapshot): void {
+    this.snap = next;
+    for (const l of this.listeners) l();
+  }
+  start(): void {}
+  async stop(): Promise<void> {}
+  private record<A extends unknown[]>(action: keyof MonitorActions, args: A): void {
+    this.calls.push({ action, args });
+  }
+  actions: MonitorActions = {
+    rekey: async (t) => {
+      this.record('rekey', [t]);
+      return this.result;
+    },
+    terminate: async (t) => {
+      this.record('terminate', [t]);
+      return this.result;
+    },
+    redirect: async (t, g) => {
+      this.record('redirect', [t, g]);
+      return this.result;
+    },
+    initiate: async (c) => {
+      this.record('initiate', [c]);
+      return this.result;
+    },
+    refreshConns: () => this.record('refreshConns', []),
+    setIntervalMs: (ms) => this.record('setIntervalMs', [ms]),
+    setVisible: (ids) => this.record('setVisible', [ids]),
+    clearProgress: () => this.record('clearProgress', []),
+  };
+  /** The calls other than the bookkeeping ones (visible rows). */
+  actionCalls(): Call[] {
+    return this.calls.filter((c) => c.action !== 'setVisible');
+  }
+}
+
+export class FakeStdout extends EventEmitter {
+  frames: string[] = [];
+  isTTY = false;
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
+    super();
+  }
+  write = (s: string) => {
+    this.frames.push(s);
+    return true;
+  };
+  resize(columns: number, rows: number): void {
+    this.columns = columns;
+    this.rows = rows;
+    this.emit('resize');
+  }
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private queue: string[] = [];
+  write(data: string): void {
+    this.queue.push(data);
+    this.emit('readable');
+  }
+  read = (): string | null => this.queue.shift() ?? null;
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+export const KEYS = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  home: '\x1b[H',
+  end: '\x1b[F',
+  enter: '\r',
+  esc: '\x1b',
+  tab: '\t',
+  backspace: '\x7f',
+};
+
+const settle = () => new Promise<void>((r) => setTimeout(r, 5));
+
+export interface Screen {
+  monitor: FakeMonitor;
+  stdout: FakeStdout;
+  /** The last frame, with our SGR colour codes removed. */
+  frame(): string;
+  /** The last frame exactly as written. */
+  rawFrame(): string;
+  press(...keys: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  settle(): Promise<void>;
+  quitCount(): number;
+  unmount(): void;
+}
+
+export async function renderApp(
+  snap: MonitorSnapshot,
+  size: { columns: number; rows: number } = { columns: 80, rows: 24 },
+  opts: { noColor?: boolean; now?: number } = {},
+): Promise<Screen> {
+  const monitor = new FakeMonitor(snap);
+  const stdout = new FakeStdout(size.columns, size.rows);
+  const stdin = new FakeStdin();
+  let quits = 0;
+  const inst = render(
+    <App
+      monitor={monitor}
+      noColor={opts.noColor}
+      onQuit={() => quits++}
+      clock={() => opts.now ?? T0 + 2000}
+    />,
+    {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: new FakeStdout(80, 24) as unknown as NodeJS.WriteStream,
+      debug: true,
+      exitOnCtrlC: false,
+      patchConsole: false,
+    },
+  );
+  await settle();
+  const raw = () => stdout.frames[stdout.frames.length - 1] ?? '';
+  return {
+    monitor,
+    stdout,
+    rawFrame: raw,
+    frame: () => raw().replace(/\x1b\[[0-9;]*m/g, ''),
+    async press(...keys) {
+      for (const k of keys) {
+        stdin.write(k);
+        await settle();
+      }
+    },
+    async type(text) {
+      for (const ch of text) {
+        stdin.write(ch);
+        await settle();
+      }
+    },
+    settle,
+    quitCount: () => quits,
+    unmount: () => inst.unmount(),
+  };
+}

@@ -34,6 +34,8 @@ export interface ChildRow {
   rateOut?: number;
   /** When the counters and relative times in `sa` were true (ms since epoch). */
   listedAt: number;
+  /** The uniqueid of the first CHILD_SA in this chain of rekeys (also the tail of `key`). */
+  lineage?: string;
 }
 
 export interface IkeRow {
@@ -49,6 +51,11 @@ export interface IkeRow {
   /** Sum over the children. */
   rateIn?: number;
   rateOut?: number;
+  /**
+   * The uniqueid of the first IKE_SA in this chain of IKE rekeys: stays the same when `key`
+   * changes with a rekey, so a cursor can follow the row.
+   */
+  lineage?: string;
 }
 
 export type EventKind =
@@ -153,6 +160,11 @@ export interface MonitorSnapshot {
   /** When the store last heard from the daemon (listing, stats or event). */
   lastUpdateAt?: number;
   status?: ActionStatus;
+  /**
+   * Set while the daemon is connected but does not answer (stopped, or wedged): the rows are
+   * then stale too. Cleared when it answers again.
+   */
+  stalled?: { since: number; reason: string };
   progress?: Progress;
   intervalMs: number;
   readOnly: boolean;

@@ -1,0 +1,556 @@
+import type { ChildSa, IkeSa } from '../vici/views.js';
+import type { ChildRow, IkeRow } from './types.js';
+
+/*
+ * The row set: IKE_SAs keyed by unique id, CHILD_SAs beneath, as a reducer over listings and
+ * events. Listings and events arrive on different connections, so every listing is applied
+ * with the time it started: anything an event said after that moment is newer than what the
+ * listing saw, and wins.
+ */
+
+export interface Counters {
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+const ZERO: Counters = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
+
+function countersOf(c: ChildSa): Counters {
+  return {
+    bytesIn: c.bytesIn ?? 0,
+    bytesOut: c.bytesOut ?? 0,
+    packetsIn: c.packetsIn ?? 0,
+    packetsOut: c.packetsOut ?? 0,
+  };
+}
+
+function add(a: Counters, b: Counters): Counters {
+  return {
+    bytesIn: a.bytesIn + b.bytesIn,
+    bytesOut: a.bytesOut + b.bytesOut,
+    packetsIn: a.packetsIn + b.packetsIn,
+    packetsOut: a.packetsOut + b.packetsOut,
+  };
+}
+
+/** A CHILD_SA's place in a chain of rekeys: the first one's id and what its predecessors carried. */
+interface Lineage {
+  lineage: string;
+  base: Counters;
+}
+
+/** Events the table understands, already parsed by views.ts. */
+export type RowEvent =
+  | { kind: 'ike-updown'; up: boolean; ike: IkeSa }
+  | { kind: 'child-updown'; up: boolean; ike: IkeSa }
+  | { kind: 'ike-rekey'; old: IkeSa; new: IkeSa }
+  | { kind: 'child-rekey'; ike: IkeSa; old: ChildSa; new: ChildSa }
+  | {
+      kind: 'ike-update';
+      ike: IkeSa;
+      localHost?: string;
+      localPort?: number;
+      remoteHost?: string;
+      remotePort?: number;
+    };
+
+/** A listing as it was received: each IKE_SA with the moment its event arrived. */
+export interface Listed {
+  ike: IkeSa;
+  at: number;
+}
+
+/** Rates from two samples closer than this are noise; the previous rate stands. */
+const MIN_RATE_SPAN_MS = 500;
+/** More SAs than this missing from one listing is a real mass disappearance, not busy SAs. */
+const MAX_UNCONFIRMED_MISSES = 16;
+
+export class RowTable {
+  private rows = new Map<string, IkeRow>();
+  private view: ReadonlyMap<string, IkeRow> = new Map();
+  private dirty = false;
+  /** Last event that touched an IKE_SA, by unique id. */
+  private readonly touched = new Map<string, number>();
+  /** When an IKE_SA was reported gone by an event (down, or replaced by a rekey). */
+  private readonly gone = new Map<string, number>();
+  /**
+   * IKE_SAs a `noblock` listing did not return although nothing said they went: they may
+   * only have been busy. Removed when a later listing misses them again.
+   */
+  private readonly missed = new Map<string, number>();
+  /** When each IKE_SA's counters last came from a listing (the scheduler refreshes oldest first). */
+  private readonly refreshed = new Map<string, number>();
+  private readonly lineages = new Map<string, Lineage>();
+  /** Per lineage, the newest CHILD_SA: it alone gets the lineage's key. */
+  private readonly heads = new Map<string, string>();
+  private readonly ikeLineages = new Map<string, string>();
+  /** After a disconnect: the next full listing replaces everything without second chances. */
+  private untrusted = false;
+
+  /** The rows, immutable; the same object until something changed. */
+  snapshot(): ReadonlyMap<string, IkeRow> {
+    if (this.dirty) {
+      this.view = new Map(this.rows);
+      this.dirty = false;
+    }
+    return this.view;
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(id: string): IkeRow | undefined {
+    return this.rows.get(id);
+  }
+
+  /** When `id`'s counters last came from a listing (undefined: only events so far). */
+  refreshedAt(id: string): number | undefined {
+    return this.refreshed.get(id);
+  }
+
+  /** IKE_SAs missed once, waiting for a listing that confirms they are gone. */
+  unconfirmed(): string[] {
+    return [...this.missed.keys()];
+  }
+
+  /** The link dropped: nothing here can be vouched for until a full listing replaces it. */
+  markUntrusted(): void {
+    this.untrusted = true;
+    this.missed.clear();
+  }
+
+  /** The daemon restarted: unique ids start over, so old lineages would match strangers. */
+  forgetLineages(): void {
+    this.lineages.clear();
+    this.heads.clear();
+    this.ikeLineages.clear();
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  /** Apply one event; returns whether the rows changed. */
+  applyEvent(ev: RowEvent, at: number): boolean {
+    switch (ev.kind) {
+      case 'ike-updown':
+        return ev.up ? this.ikeUp(ev.ike, at) : this.ikeDown(ev.ike.uniqueid, at);
+      case 'child-updown':
+        return this.childUpdown(ev.up, ev.ike, at);
+      case 'ike-rekey':
+        return this.ikeRekey(ev.old, ev.new, at);
+      case 'child-rekey':
+        return this.childRekey(ev.ike, ev.old, ev.new, at);
+      case 'ike-update':
+        return this.ikeUpdate(ev, at);
+    }
+  }
+
+  private touch(id: string, at: number): void {
+    this.touched.set(id, at);
+    this.missed.delete(id);
+  }
+
+  private ikeUp(ike: IkeSa, at: number): boolean {
+    const id = ike.uniqueid;
+    this.touch(id, at);
+    this.gone.delete(id);
+    const existing = this.rows.get(id);
+    // ike-updown carries no children: the ones we know stay.
+    const children = existing?.children ?? [];
+    this.put(this.makeRow(ike, children, at, at, existing));
+    return true;
+  }
+
+  private ikeDown(id: string, at: number): boolean {
+    this.touch(id, at);
+    this.gone.set(id, at);
+    return this.remove(id);
+  }
+
+  private childUpdown(up: boolean, ike: IkeSa, at: number): boolean {
+    const id = ike.uniqueid;
+    const existing = this.rows.get(id);
+    this.touch(id, at);
+    if (!up) {
+      if (!existing) return false;
+      const gone = new Set(ike.children.map((c) => c.uniqueid));
+      const children = existing.children.filter((c) => !gone.has(c.sa.uniqueid));
+      this.put(this.makeRow(ike, children, existing.listedAt, at, existing));
+      return true;
+    }
+    this.gone.delete(id);
+    const children = [...(existing?.children ?? [])];
+    for (const child of ike.children) {
+      const i = children.findIndex((c) => c.sa.uniqueid === child.uniqueid);
+      const built = this.makeChild(id, child, at, i >= 0 ? children[i] : undefined);
+      if (i >= 0) children[i] = built;
+      else children.push(built);
+    }
+    this.put(this.makeRow(ike, children, at, at, existing));
+    return true;
+  }
+
+  private ikeRekey(old: IkeSa, next: IkeSa, at: number): boolean {
+    const oldId = old.uniqueid;
+    const newId = next.uniqueid;
+    this.touch(oldId, at);
+    this.touch(newId, at);
+    this.gone.set(oldId, at);
+    this.gone.delete(newId);
+    this.ikeLineages.set(newId, this.ikeLineages.get(oldId) ?? oldId);
+    const existing = this.rows.get(oldId);
+    // The event carries no children: the CHILD_SAs move over to the new IKE_SA.
+    const children = (existing?.children ?? []).map((c) => rekeyChildRow(c, oldId, newId));
+    const row = this.makeRow(next, children, at, at, undefined);
+    if (existing) this.replace(oldId, row);
+    else this.put(row);
+    const refreshed = this.refreshed.get(oldId);
+    this.refreshed.delete(oldId);
+    if (refreshed !== undefined) this.refreshed.set(newId, refreshed);
+    return true;
+  }
+
+  private childRekey(ike: IkeSa, old: ChildSa, next: ChildSa, at: number): boolean {
+    const id = ike.uniqueid;
+    this.touch(id, at);
+    const prior = this.lineages.get(old.uniqueid) ?? { lineage: old.uniqueid, base: ZERO };
+    this.lineages.set(old.uniqueid, prior);
+    // The old SA's final counters join the carried base, so totals survive the rekey.
+    this.lineages.set(next.uniqueid, {
+      lineage: prior.lineage,
+      base: add(prior.base, countersOf(old)),
+    });
+    this.heads.set(prior.lineage, next.uniqueid);
+    const existing = this.rows.get(id);
+    const children = [...(existing?.children ?? [])];
+    const i = children.findIndex((c) => c.sa.uniqueid === old.uniqueid);
+    const built = this.makeChild(id, next, at, i >= 0 ? children[i] : undefined);
+    if (i >= 0) children[i] = built;
+    else {
+      const j = children.findIndex((c) => c.sa.uniqueid === next.uniqueid);
+      if (j >= 0) children[j] = built;
+      else children.push(built);
+    }
+    const sa = existing?.sa ?? ike;
+    this.put(this.makeRow(sa, children, existing?.listedAt ?? at, at, existing));
+    return true;
+  }
+
+  private ikeUpdate(ev: Extract<RowEvent, { kind: 'ike-update' }>, at: number): boolean {
+    const id = ev.ike.uniqueid;
+    const existing = this.rows.get(id);
+    this.touch(id, at);
+    if (!existing) return false;
+    const sa: IkeSa = {
+      ...existing.sa,
+      localHost: ev.localHost ?? existing.sa.localHost,
+      localPort: ev.localPort ?? existing.sa.localPort,
+      remoteHost: ev.remoteHost ?? existing.sa.remoteHost,
+      remotePort: ev.remotePort ?? existing.sa.remotePort,
+    };
+    this.put({ ...existing, sa, updatedAt: at });
+    return true;
+  }
+
+  // --- listings ----------------------------------------------------------------------------
+
+  /**
+   * A full listing that started at `startedAt` replaces the row set. Returns the ids that
+   * need a targeted listing soon: rows an event changed during the listing, and rows the
+   * listing missed once.
+   */
+  applyFull(listed: readonly Listed[], startedAt: number): { changed: boolean; recheck: string[] } {
+    const next = new Map<string, IkeRow>();
+    const recheck: string[] = [];
+    let changed = false;
+    for (const { ike, at } of listed) {
+      const id = ike.uniqueid;
+      if (next.has(id)) continue;
+      if ((this.gone.get(id) ?? -Infinity) >= startedAt) {
+        changed = true;
+        continue;
+      }
+      const existing = this.rows.get(id);
+      if (existing && (this.touched.get(id) ?? -Infinity) >= startedAt) {
+        // An event spoke after the listing began: the listing's copy may be older.
+        next.set(id, existing);
+        recheck.push(id);
+        continue;
+      }
+      const row = this.rowFromListing(ike, at, existing);
+      if (row !== existing) changed = true;
+      next.set(id, row);
+      this.refreshed.set(id, at);
+      this.missed.delete(id);
+    }
+    const missing: string[] = [];
+    for (const [id, row] of this.rows) {
+      if (next.has(id)) continue;
+      if ((this.touched.get(id) ?? -Infinity) >= startedAt) {
+        next.set(id, row); // came up while the listing ran
+        continue;
+      }
+      missing.push(id);
+    }
+    const secondChance = !this.untrusted && missing.length <= MAX_UNCONFIRMED_MISSES;
+    for (const id of missing) {
+      const firstMiss = this.missed.get(id);
+      if (secondChance && (firstMiss === undefined || firstMiss >= startedAt)) {
+        // `noblock` skips IKE_SAs that are busy this instant; gone only if missed again.
+        if (firstMiss === undefined) this.missed.set(id, startedAt);
+        next.set(id, this.rows.get(id)!);
+        recheck.push(id);
+      } else {
+        this.missed.delete(id);
+        this.refreshed.delete(id);
+        changed = true;
+      }
+    }
+    if (!changed && !sameOrder(this.rows, next)) changed = true;
+    this.rows = next;
+    if (changed) this.dirty = true;
+    this.untrusted = false;
+    this.prune(startedAt);
+    return { changed, recheck };
+  }
+
+  /** A listing filtered by `ike-id`: `listed` is empty when the daemon did not return it. */
+  applyFiltered(id: string, listed: readonly Listed[], startedAt: number): boolean {
+    const hit = listed.find((l) => l.ike.uniqueid === id);
+    if ((this.gone.get(id) ?? -Infinity) >= startedAt) return false;
+    const existing = this.rows.get(id);
+    if ((this.touched.get(id) ?? -Infinity) >= startedAt && existing) return false;
+    if (!hit) {
+      if (!existing) return false;
+      const firstMiss = this.missed.get(id);
+      if (firstMiss === undefined || firstMiss >= startedAt) {
+        if (firstMiss === undefined) this.missed.set(id, startedAt);
+        return false;
+      }
+      this.missed.delete(id);
+      this.refreshed.delete(id);
+      return this.remove(id);
+    }
+    this.missed.delete(id);
+    this.refreshed.set(id, hit.at);
+    const row = this.rowFromListing(hit.ike, hit.at, existing);
+    if (row === existing) return false;
+    this.put(row);
+    return true;
+  }
+
+  // --- building rows -----------------------------------------------------------------------
+
+  private rowFromListing(ike: IkeSa, at: number, existing: IkeRow | undefined): IkeRow {
+    const id = ike.uniqueid;
+    const before = new Map(existing?.children.map((c) => [c.key, c]));
+    const children = ike.children.map((c) => {
+      const key = this.childKey(id, c.uniqueid);
+      return this.makeChild(id, c, at, before.get(key));
+    });
+    const row = this.makeRow(ike, children, at, at, existing);
+    if (existing && sameRow(existing, row)) return existing;
+    return row;
+  }
+
+  private makeRow(
+    sa: IkeSa,
+    children: readonly ChildRow[],
+    listedAt: number,
+    updatedAt: number,
+    existing: IkeRow | undefined,
+  ): IkeRow {
+    let rateIn: number | undefined;
+    let rateOut: number | undefined;
+    for (const c of children) {
+      if (c.rateIn !== undefined) rateIn = (rateIn ?? 0) + c.rateIn;
+      if (c.rateOut !== undefined) rateOut = (rateOut ?? 0) + c.rateOut;
+    }
+    const lineage = this.ikeLineages.get(sa.uniqueid) ?? existing?.lineage ?? sa.uniqueid;
+    return {
+      key: sa.uniqueid,
+      sa,
+      children,
+      listedAt,
+      updatedAt,
+      rateIn,
+      rateOut,
+      lineage,
+    };
+  }
+
+  private lineageOf(uniqueid: string): Lineage {
+    let l = this.lineages.get(uniqueid);
+    if (!l) {
+      l = { lineage: uniqueid, base: ZERO };
+      this.lineages.set(uniqueid, l);
+    }
+    if (!this.heads.has(l.lineage)) this.heads.set(l.lineage, uniqueid);
+    return l;
+  }
+
+  private childKey(ikeKey: string, uniqueid: string): string {
+    const l = this.lineageOf(uniqueid);
+    const head = this.heads.get(l.lineage);
+    // While old and new both exist (a rekey in progress), only the newest owns the key.
+    return head === uniqueid ? `${ikeKey}/${l.lineage}` : `${ikeKey}/${l.lineage}/${uniqueid}`;
+  }
+
+  private makeChild(ikeKey: string, sa: ChildSa, at: number, prev: ChildRow | undefined): ChildRow {
+    const key = this.childKey(ikeKey, sa.uniqueid);
+    const total = add(this.lineageOf(sa.uniqueid).base, countersOf(sa));
+    let rateIn: number | undefined;
+    let rateOut: number | undefined;
+    if (prev) {
+      const span = at - prev.listedAt;
+      if (span >= MIN_RATE_SPAN_MS) {
+        const dIn = total.bytesIn - prev.bytesInTotal;
+        const dOut = total.bytesOut - prev.bytesOutTotal;
+        // A drop means counters we could not carry (a rekey we never heard of): no rate.
+        rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
+        rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
+      } else {
+        rateIn = prev.rateIn;
+        rateOut = prev.rateOut;
+      }
+    }
+    const row: ChildRow = {
+      key,
+      sa,
+      bytesInTotal: total.bytesIn,
+      bytesOutTotal: total.bytesOut,
+      packetsInTotal: total.packetsIn,
+      packetsOutTotal: total.packetsOut,
+      rateIn,
+      rateOut,
+      listedAt: at,
+      lineage: this.lineageOf(sa.uniqueid).lineage,
+    };
+    if (prev && prev.key === key && sameChild(prev, row)) return prev;
+    return row;
+  }
+
+  private put(row: IkeRow): void {
+    this.rows.set(row.key, row);
+    this.dirty = true;
+  }
+
+  private remove(id: string): boolean {
+    const existed = this.rows.delete(id);
+    if (existed) this.dirty = true;
+    return existed;
+  }
+
+  /** Swap a row for another under a new key, keeping its place in the order. */
+  private replace(oldId: string, row: IkeRow): void {
+    const next = new Map<string, IkeRow>();
+    for (const [id, r] of this.rows) {
+      if (id === oldId) next.set(row.key, row);
+      else if (id !== row.key) next.set(id, r);
+    }
+    this.rows = next;
+    this.dirty = true;
+  }
+
+  /** Forget what no future listing can need: they all start after `before`. */
+  private prune(before: number): void {
+    for (const [id, t] of this.touched) if (t < before) this.touched.delete(id);
+    for (const [id, t] of this.gone) if (t < before) this.gone.delete(id);
+    for (const id of this.refreshed.keys()) if (!this.rows.has(id)) this.refreshed.delete(id);
+    const liveChildren = new Set<string>();
+    const liveIkes = new Set<string>();
+    for (const row of this.rows.values()) {
+      liveIkes.add(row.key);
+      for (const c of row.children) liveChildren.add(c.sa.uniqueid);
+    }
+    for (const uid of this.lineages.keys()) if (!liveChildren.has(uid)) this.lineages.delete(uid);
+    const liveLineages = new Set([...this.lineages.values()].map((l) => l.lineage));
+    for (const l of this.heads.keys()) if (!liveLineages.has(l)) this.heads.delete(l);
+    for (const id of this.ikeLineages.keys()) if (!liveIkes.has(id)) this.ikeLineages.delete(id);
+  }
+}
+
+function rekeyChildRow(c: ChildRow, oldIke: string, newIke: string): ChildRow {
+  const prefix = `${oldIke}/`;
+  const key = c.key.startsWith(prefix) ? `${newIke}/${c.key.slice(prefix.length)}` : c.key;
+  return { ...c, key };
+}
+
+function sameOrder(a: ReadonlyMap<string, IkeRow>, b: ReadonlyMap<string, IkeRow>): boolean {
+  if (a.size !== b.size) return false;
+  const ia = a.entries();
+  for (const [k, v] of b) {
+    const n = ia.next();
+    if (n.done || n.value[0] !== k || n.value[1] !== v) return false;
+  }
+  return true;
+}
+
+// --- content comparison ---------------------------------------------------------------------
+// A listing re-reads every SA; an idle one only shows its relative times moved on by the time
+// that passed. Keeping the old object then lets the UI skip it (and the whole map, if nothing
+// moved).
+
+/** Seconds that grow with time, and seconds that shrink with it. */
+const GROWING = new Set(['established', 'installTime', 'useIn', 'useOut']);
+const SHRINKING = new Set(['rekeyTime', 'reauthTime', 'lifeTime']);
+const SKIP = new Set(['raw', 'children', 'listedAt', 'updatedAt', 'sa', 'key']);
+
+function sameFields(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  elapsedS: number,
+): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (SKIP.has(k)) continue;
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'number' && typeof y === 'number') {
+      // The daemon's seconds are whole and our clock is the arrival time: allow one second.
+      const expected = GROWING.has(k) ? x + elapsedS : SHRINKING.has(k) ? x - elapsedS : x;
+      if (expected === x ? x === y : Math.abs(y - expected) <= 1.01) continue;
+      return false;
+    }
+    if (x === y) continue;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+function sameChild(a: ChildRow, b: ChildRow): boolean {
+  const elapsed = (b.listedAt - a.listedAt) / 1000;
+  return (
+    a.key === b.key &&
+    a.rateIn === b.rateIn &&
+    a.rateOut === b.rateOut &&
+    sameFields(
+      a as unknown as Record<string, unknown>,
+      b as unknown as Record<string, unknown>,
+      0,
+    ) &&
+    sameFields(
+      a.sa as unknown as Record<string, unknown>,
+      b.sa as unknown as Record<string, unknown>,
+      elapsed,
+    )
+  );
+}
+
+function sameRow(a: IkeRow, b: IkeRow): boolean {
+  if (a.children.length !== b.children.length) return false;
+  if (a.children.some((c, i) => c !== b.children[i])) return false;
+  if (a.rateIn !== b.rateIn || a.rateOut !== b.rateOut || a.lineage !== b.lineage) return false;
+  const elapsed = (b.listedAt - a.listedAt) / 1000;
+  return sameFields(
+    a.sa as unknown as Record<string, unknown>,
+    b.sa as unknown as Record<string, unknown>,
+    elapsed,
+  );
+}

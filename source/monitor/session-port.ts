@@ -1,0 +1,72 @@
+import type { ViciSection } from '../vici/message.js';
+import type { Connection, IkeSa, LogEvent, Stats } from '../vici/views.js';
+
+/*
+ * The part of vici's Session the store uses, as a structural type: the store depends on these
+ * few methods only, and tests can put a recording stand-in at exactly this boundary.
+ */
+
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface StreamPort<T> extends AsyncIterable<T> {
+  /** The final response; rejects with CommandError on `success = no`. */
+  readonly result: Promise<unknown>;
+}
+
+export interface ListenerPort extends AsyncIterable<{ type: string; message: ViciSection } | null> {
+  /** Events lost to a full buffer. */
+  readonly dropped: number;
+  /** Settles once the daemon answered every registration. */
+  readonly ready?: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface VersionInfo {
+  daemon?: string;
+  version?: string;
+  sysname?: string;
+  release?: string;
+  machine?: string;
+}
+
+export interface SessionPort {
+  readonly closed: boolean;
+  readonly counters: { readonly undeliveredEvents: number; readonly droppedEvents: number };
+  on(event: 'close', listener: (err?: Error) => void): unknown;
+  close(): Promise<void>;
+  version(opts?: CallOptions): Promise<VersionInfo>;
+  stats(opts?: CallOptions): Promise<Stats>;
+  listSas(
+    args?: { noblock?: boolean; ike?: string; 'ike-id'?: string | number },
+    opts?: CallOptions,
+  ): StreamPort<IkeSa>;
+  listConns(args?: { ike?: string }, opts?: CallOptions): StreamPort<Connection>;
+  listen(
+    types: readonly string[],
+    opts?: { timeoutMs?: number; highWaterMark?: number; signal?: AbortSignal },
+  ): ListenerPort;
+  rekey(
+    args: { 'ike-id'?: string | number; 'child-id'?: string | number },
+    opts?: CallOptions,
+  ): Promise<{ matches?: number }>;
+  terminate(
+    args: {
+      'ike-id'?: string | number;
+      'child-id'?: string | number;
+      timeout?: number;
+      force?: boolean;
+    },
+    opts?: CallOptions,
+  ): StreamPort<LogEvent>;
+  redirect(
+    args: { 'ike-id'?: string | number; gateway: string },
+    opts?: CallOptions,
+  ): Promise<{ matches?: number }>;
+  initiate(
+    args: { child?: string; ike?: string; timeout?: number; loglevel?: number },
+    opts?: CallOptions,
+  ): StreamPort<LogEvent>;
+}

@@ -1,0 +1,766 @@
+import { EventUnknownError, TimeoutError } from '../vici/errors.js';
+import type { ViciSection } from '../vici/message.js';
+import type { Connection, IkeSa, Stats } from '../vici/views.js';
+import { Commander } from './commander.js';
+import { EventRing } from './event-log.js';
+import { FEED_EVENTS, note, readEvent } from './events.js';
+import { type Listed, RowTable } from './rows.js';
+import {
+  backoffMs,
+  CostWindow,
+  DEFAULT_BUDGET,
+  nextStep,
+  type Plan,
+  plan,
+  smooth,
+} from './scheduler.js';
+import type { ListenerPort, SessionPort } from './session-port.js';
+import type {
+  ActionStatus,
+  DaemonInfo,
+  IkeRow,
+  LinkState,
+  Monitor,
+  MonitorActions,
+  MonitorSnapshot,
+  PollInfo,
+  Progress,
+  Totals,
+} from './types.js';
+
+export interface StoreOptions {
+  /** Opens one connection to the daemon; called once per connection (three per link). */
+  connect: () => Promise<SessionPort>;
+  /** What the header calls the daemon. */
+  host: string;
+  intervalMs?: number;
+  readOnly?: boolean;
+  /** Share of the daemon's time our listings may take (0..1); default 0.05. */
+  budget?: number;
+  /** The wall clock (ms); injectable for tests. */
+  now?: () => number;
+  /** Entries kept in the events feed. */
+  eventCapacity?: number;
+}
+
+/** Ordinary changes are published at most this often; up/down/rekey go out at once. */
+const PUBLISH_EVERY_MS = 40;
+const STATS_TIMEOUT_MS = 5_000;
+/** A listing that delivers nothing for this long means a daemon that stopped answering. */
+const LISTING_SILENCE_MS = 8_000;
+const FILTERED_TIMEOUT_MS = 10_000;
+const CONNS_EVERY_MS = 30_000;
+const CONNS_TIMEOUT_MS = 15_000;
+/** How long to wait for the event registrations before the first listing starts regardless. */
+const REGISTER_WAIT_MS = 3_000;
+const MAX_URGENT = 64;
+const MIN_INTERVAL_MS = 250;
+const MAX_INTERVAL_MS = 3_600_000;
+
+interface Link {
+  gen: number;
+  poll: SessionPort;
+  events: SessionPort;
+  actions: SessionPort;
+  listeners: ListenerPort[];
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err ?? 'unknown error');
+  return (msg.split('\n')[0] ?? msg).trim() || 'unknown error';
+}
+
+function isTimeout(err: unknown): boolean {
+  return (
+    err instanceof TimeoutError ||
+    (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))
+  );
+}
+
+export function computeTotals(ikes: ReadonlyMap<string, IkeRow>, stats?: Stats): Totals {
+  const t: Totals = {
+    ike: ikes.size,
+    established: 0,
+    connecting: 0,
+    halfOpen: stats?.ikeSasHalfOpen ?? 0,
+    child: 0,
+    rateIn: 0,
+    rateOut: 0,
+  };
+  for (const row of ikes.values()) {
+    if (row.sa.state === 'ESTABLISHED') t.established++;
+    else if (row.sa.state === 'CONNECTING') t.connecting++;
+    t.child += row.children.length;
+    t.rateIn += row.rateIn ?? 0;
+    t.rateOut += row.rateOut ?? 0;
+  }
+  return t;
+}
+
+export class MonitorStore implements Monitor {
+  readonly actions: MonitorActions;
+
+  private readonly connectFn: () => Promise<SessionPort>;
+  private readonly now: () => number;
+  private readonly budget: number;
+  private readonly readOnly: boolean;
+  private readonly host: string;
+  private readonly subscribers = new Set<() => void>();
+  private readonly table = new RowTable();
+  private readonly log: EventRing;
+  private readonly commander: Commander;
+  private readonly costs: CostWindow;
+
+  private snap: MonitorSnapshot;
+  private link: LinkState;
+  private gen = 0;
+  private current: Link | undefined;
+  /** Failed attempts since the link was last live. */
+  private failures = 0;
+  private started = false;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  private untrusted = true;
+  private stalled: { since: number; reason: string } | undefined;
+  private daemon: DaemonInfo | undefined;
+  private daemonSince: string | undefined;
+  private stats: Stats | undefined;
+  private statsAt: number | undefined;
+  private conns: readonly Connection[] = [];
+  private connsAt: number | undefined;
+  private connsDue = true;
+  private connsMs: number | undefined;
+  private status: ActionStatus | undefined;
+  private progress: Progress | undefined;
+  private lastUpdateAt: number | undefined;
+  private intervalMs: number;
+  private visible: readonly string[] = [];
+  private urgent: string[] = [];
+  private needFull = true;
+  private statsDueAt = 0;
+  private fullMs: number | undefined;
+  private lastFullMs: number | undefined;
+  private filteredMs: number | undefined;
+  private lastFullStartAt: number | undefined;
+  private lastFullEndAt: number | undefined;
+  private lastFilteredEndAt: number | undefined;
+  private planned: Plan;
+  private undeliveredBefore = 0;
+  private alertKnown: boolean | undefined;
+
+  private wakeLoop: (() => void) | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private publishNow: NodeJS.Immediate | undefined;
+  private lastPublishAt = 0;
+
+  constructor(opts: StoreOptions) {
+    this.connectFn = opts.connect;
+    this.now = opts.now ?? Date.now;
+    this.budget = opts.budget ?? DEFAULT_BUDGET;
+    this.readOnly = opts.readOnly ?? false;
+    this.host = opts.host;
+    this.intervalMs = clampInterval(opts.intervalMs ?? 2000);
+    this.log = new EventRing(opts.eventCapacity ?? 10_000);
+    this.costs = new CostWindow(60_000, this.now());
+    this.planned = plan({
+      n: 0,
+      intervalMs: this.intervalMs,
+      budget: this.budget,
+      visible: 0,
+    });
+    this.link = { kind: 'connecting', since: this.now(), attempt: 1 };
+    this.commander = new Commander({
+      readOnly: this.readOnly,
+      session: () =>
+        this.current && !this.current.actions.closed ? this.current.actions : undefined,
+      openPrivate: () => this.connectFn(),
+      now: this.now,
+      status: (s) => {
+        this.status = s;
+        this.changed(true);
+      },
+      progress: (p) => {
+        this.progress = p;
+        this.changed(true);
+      },
+      refresh: (ids) => this.refresh(ids),
+    });
+    this.actions = {
+      rekey: (t) => this.commander.rekey(t),
+      terminate: (t) => this.commander.terminate(t),
+      redirect: (t, gw) => this.commander.redirect(t, gw),
+      initiate: (c) => this.commander.initiate(c),
+      refreshConns: () => {
+        this.connsDue = true;
+        this.wake();
+      },
+      setIntervalMs: (ms) => {
+        const next = clampInterval(ms);
+        if (next === this.intervalMs) return;
+        this.intervalMs = next;
+        this.statsDueAt = Math.min(this.statsDueAt, this.now() + next);
+        this.changed(false);
+        this.wake();
+      },
+      setVisible: (ids) => {
+        if (ids.length === this.visible.length && ids.every((id, i) => id === this.visible[i])) {
+          return;
+        }
+        this.visible = [...ids];
+        this.wake();
+      },
+      clearProgress: () => {
+        if (!this.progress) return;
+        this.progress = undefined;
+        this.changed(false);
+      },
+    };
+    this.snap = this.build(0);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.subscribers.add(listener);
+    return () => {
+      this.subscribers.delete(listener);
+    };
+  };
+
+  getSnapshot = (): MonitorSnapshot => this.snap;
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    void this.open();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.gen++;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.wake();
+    const link = this.current;
+    this.current = undefined;
+    this.link = { kind: 'closed', since: this.now() };
+    if (link) await closeLink(link);
+    this.publish();
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    if (this.publishNow) clearImmediate(this.publishNow);
+  }
+
+  // --- the link ----------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    const gen = ++this.gen;
+    const opened: SessionPort[] = [];
+    try {
+      // Three connections: listings can take seconds at scale, and must never delay the
+      // events or a user's terminate (VICI runs one command per connection at a time).
+      const results = await Promise.allSettled([
+        this.connectFn(),
+        this.connectFn(),
+        this.connectFn(),
+      ]);
+      for (const r of results) if (r.status === 'fulfilled') opened.push(r.value);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (gen !== this.gen) {
+        for (const s of opened) void s.close().catch(() => {});
+        return;
+      }
+      const [poll, events, actions] = opened as [SessionPort, SessionPort, SessionPort];
+      const link: Link = { gen, poll, events, actions, listeners: [] };
+      this.current = link;
+      for (const s of opened) {
+        s.on('close', (err?: Error) =>
+          this.lose(gen, err ?? new Error('the daemon closed the connection')),
+        );
+      }
+      // A daemon that accepts but never answers is not live: version is the first proof.
+      const v = await poll.version({ timeoutMs: STATS_TIMEOUT_MS });
+      if (gen !== this.gen) return;
+      this.daemon = {
+        daemon: v.daemon,
+        version: v.version,
+        sysname: v.sysname,
+        release: v.release,
+        machine: v.machine,
+      };
+      this.failures = 0;
+      this.link = { kind: 'live', since: this.now() };
+      this.stalled = undefined;
+      this.log.push(
+        note(this.now(), 'plain', `connected to ${v.daemon ?? 'charon'} ${v.version ?? ''}`.trim()),
+      );
+      this.changed(true);
+      // Events first, so nothing that happens during the first listing goes unseen.
+      await this.startEvents(link);
+      if (gen !== this.gen) return;
+      this.needFull = true;
+      this.statsDueAt = 0;
+      this.connsDue = true;
+      void this.pollLoop(link);
+    } catch (err) {
+      for (const s of opened) void s.close().catch(() => {});
+      this.lose(gen, err);
+    }
+  }
+
+  private lose(gen: number, err: unknown): void {
+    if (this.stopped || gen !== this.gen) return;
+    this.gen++;
+    const link = this.current;
+    this.current = undefined;
+    if (link) {
+      this.undeliveredBefore += undeliveredOf(link);
+      void closeLink(link);
+    }
+    this.untrusted = true;
+    this.stalled = undefined;
+    this.table.markUntrusted();
+    this.failures++;
+    const delay = backoffMs(this.failures);
+    const reason = firstLine(err);
+    const at = this.now();
+    const since = this.link.kind === 'reconnecting' ? this.link.since : at;
+    if (this.link.kind !== 'reconnecting' || this.link.reason !== reason) {
+      this.log.push(note(at, 'error', `lost the daemon: ${reason}`));
+    }
+    this.link = {
+      kind: 'reconnecting',
+      retryAt: at + delay,
+      attempt: this.failures + 1,
+      reason,
+      since,
+    };
+    this.changed(true);
+    this.wake();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) void this.open();
+    }, delay);
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  private async startEvents(link: Link): Promise<void> {
+    const main = link.events.listen(FEED_EVENTS);
+    link.listeners.push(main);
+    void this.readEvents(link, main, false);
+    if (this.alertKnown !== false) {
+      const alert = link.events.listen(['alert']);
+      link.listeners.push(alert);
+      void this.readEvents(link, alert, true);
+    }
+    if (main.ready) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        main.ready,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, REGISTER_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  private async readEvents(link: Link, listener: ListenerPort, optional: boolean): Promise<void> {
+    const it = listener[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<{ type: string; message: ViciSection } | null>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        if (link.gen !== this.gen) return;
+        if (err instanceof EventUnknownError) {
+          // An older daemon: go on with the events it has (5.9.8 has no `alert`).
+          if (optional) this.alertKnown = false;
+          this.log.push(note(this.now(), 'plain', `${err.message}; going on without it`));
+          this.changed(false);
+          if (optional) return;
+          continue;
+        }
+        if (!optional) this.lose(link.gen, err);
+        return;
+      }
+      if (r.done || link.gen !== this.gen) return;
+      if (optional) this.alertKnown = true;
+      if (r.value) this.onEvent(r.value.type, r.value.message);
+    }
+  }
+
+  private onEvent(type: string, message: ViciSection): void {
+    const at = this.now();
+    this.lastUpdateAt = at;
+    const ev = readEvent(type, message, at);
+    if (ev.row) this.table.applyEvent(ev.row, at);
+    this.log.push(ev.entry);
+    this.changed(ev.urgent);
+  }
+
+  // --- polling -----------------------------------------------------------------------------
+
+  private async pollLoop(link: Link): Promise<void> {
+    const s = link.poll;
+    const alive = () => link.gen === this.gen && !this.stopped;
+    while (alive()) {
+      const now = this.now();
+      try {
+        if (this.stalled) {
+          await this.probe(link);
+          if (this.stalled && alive()) await this.sleep(this.intervalMs);
+          continue;
+        }
+        if (now >= this.statsDueAt) {
+          await this.readStats(link);
+          continue;
+        }
+        this.planned = plan({
+          n: Math.max(this.table.size, this.stats?.ikeSasTotal ?? 0),
+          intervalMs: this.intervalMs,
+          budget: this.budget,
+          fullMs: this.fullMs,
+          filteredMs: this.filteredMs,
+          visible: this.visible.length,
+          previous: this.planned.mode,
+        });
+        if (!this.needFull && (this.connsDue || now >= (this.connsAt ?? 0) + this.connsPeriod())) {
+          await this.readConns(link);
+          continue;
+        }
+        const step = nextStep({
+          now,
+          plan: this.planned,
+          intervalMs: this.intervalMs,
+          needFull: this.needFull,
+          lastFullStartAt: this.lastFullStartAt,
+          lastFilteredEndAt: this.lastFilteredEndAt,
+          urgent: this.urgent,
+          visible: this.visible.map((id) => ({ id, refreshedAt: this.table.refreshedAt(id) })),
+        });
+        if (step.kind === 'full') await this.listFull(link);
+        else if (step.kind === 'filtered') await this.listOne(link, step.id);
+        else await this.sleep(Math.max(1, Math.min(step.ms, this.statsDueAt - now)));
+      } catch (err) {
+        if (!alive() || s.closed) return;
+        if (isTimeout(err)) {
+          this.stall(firstLine(err));
+          continue;
+        }
+        // A command the daemon refused: say so and go on, without spinning.
+        this.log.push(note(this.now(), 'warn', `polling: ${firstLine(err)}`));
+        this.changed(false);
+        await this.sleep(this.intervalMs);
+      }
+    }
+  }
+
+  private async readStats(link: Link): Promise<void> {
+    this.statsDueAt = this.now() + this.intervalMs;
+    const stats = await link.poll.stats({ timeoutMs: STATS_TIMEOUT_MS });
+    if (link.gen !== this.gen) return;
+    const at = this.now();
+    if (this.daemonSince !== undefined && stats.uptimeSince !== this.daemonSince) {
+      // A restarted daemon counts unique ids from 1 again.
+      this.table.forgetLineages();
+      this.log.push(
+        note(at, 'warn', `the daemon restarted (up since ${stats.uptimeSince ?? '?'})`),
+      );
+    }
+    this.daemonSince = stats.uptimeSince;
+    this.stats = stats;
+    this.statsAt = at;
+    this.lastUpdateAt = at;
+    this.changed(false);
+  }
+
+  private connsPeriod(): number {
+    // list-conns is cheap, but not free with thousands of connections loaded.
+    const cost = this.connsMs ?? 0;
+    return Math.max(CONNS_EVERY_MS, cost / (this.budget * 0.1));
+  }
+
+  private async readConns(link: Link): Promise<void> {
+    this.connsDue = false;
+    const started = this.now();
+    this.connsAt = started;
+    const conns: Connection[] = [];
+    const stream = link.poll.listConns({}, { timeoutMs: CONNS_TIMEOUT_MS });
+    for await (const c of stream) conns.push(c);
+    await stream.result;
+    if (link.gen !== this.gen) return;
+    const at = this.now();
+    this.connsMs = smooth(this.connsMs, at - started);
+    this.conns = conns;
+    this.connsAt = at;
+    this.changed(false);
+  }
+
+  /** Read a listing, aborting when the daemon falls silent for too long. */
+  private async drain(link: Link, args: Parameters<SessionPort['listSas']>[0], timeoutMs: number) {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), LISTING_SILENCE_MS);
+    };
+    const listed: Listed[] = [];
+    arm();
+    try {
+      const stream = link.poll.listSas(args, { timeoutMs, signal: controller.signal });
+      for await (const ike of stream as AsyncIterable<IkeSa>) {
+        listed.push({ ike, at: this.now() });
+        arm();
+      }
+      await stream.result;
+    } catch (err) {
+      if (controller.signal.aborted) {
+        throw new TimeoutError('list-sas', LISTING_SILENCE_MS);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return listed;
+  }
+
+  private async listFull(link: Link): Promise<void> {
+    const startedAt = this.now();
+    // Generous: a listing at scale takes seconds; silence is caught separately by drain().
+    const timeoutMs = Math.max(60_000, 10 * (this.fullMs ?? 0));
+    const listed = await this.drain(link, { noblock: true }, timeoutMs);
+    if (link.gen !== this.gen) return;
+    const endedAt = this.now();
+    const cost = endedAt - startedAt;
+    this.fullMs = smooth(this.fullMs, cost);
+    this.lastFullMs = cost;
+    this.costs.add(endedAt, cost);
+    this.lastFullStartAt = startedAt;
+    this.lastFullEndAt = endedAt;
+    const wasUntrusted = this.untrusted;
+    const { recheck } = this.table.applyFull(listed, startedAt);
+    this.needFull = false;
+    this.untrusted = false;
+    this.lastUpdateAt = endedAt;
+    // In full mode the next full listing settles doubts within an interval anyway.
+    if (this.planned.mode === 'budgeted') this.addUrgent(recheck);
+    const before = this.planned.mode;
+    this.planned = plan({
+      n: this.table.size,
+      intervalMs: this.intervalMs,
+      budget: this.budget,
+      fullMs: this.fullMs,
+      filteredMs: this.filteredMs,
+      visible: this.visible.length,
+      previous: before,
+    });
+    if (this.planned.mode !== before && this.planned.reason) {
+      this.log.push(note(endedAt, 'warn', `polling slowed down: ${this.planned.reason}`));
+    } else if (this.planned.mode !== before) {
+      this.log.push(note(endedAt, 'plain', 'polling: full listings every interval again'));
+    }
+    this.changed(wasUntrusted);
+  }
+
+  private async listOne(link: Link, id: string): Promise<void> {
+    this.urgent = this.urgent.filter((u) => u !== id);
+    const startedAt = this.now();
+    const listed = await this.drain(link, { 'ike-id': id, noblock: true }, FILTERED_TIMEOUT_MS);
+    if (link.gen !== this.gen) return;
+    const endedAt = this.now();
+    const cost = endedAt - startedAt;
+    this.filteredMs = smooth(this.filteredMs, cost);
+    this.costs.add(endedAt, cost);
+    this.lastFilteredEndAt = endedAt;
+    this.lastUpdateAt = endedAt;
+    this.table.applyFiltered(id, listed, startedAt);
+    this.changed(false);
+  }
+
+  /** The daemon is connected but silent: say so, trust nothing, and probe until it answers. */
+  private stall(reason: string): void {
+    if (this.stalled) return;
+    const at = this.now();
+    this.stalled = { since: at, reason };
+    this.table.markUntrusted();
+    this.untrusted = true;
+    this.status = {
+      at,
+      level: 'error',
+      text: `the daemon does not answer (${reason}); still trying`,
+    };
+    this.log.push(note(at, 'error', `the daemon does not answer: ${reason}`));
+    this.changed(true);
+  }
+
+  private async probe(link: Link): Promise<void> {
+    try {
+      await this.readStats(link);
+    } catch (err) {
+      if (isTimeout(err)) return;
+      throw err;
+    }
+    if (link.gen !== this.gen || !this.stalled) return;
+    const at = this.now();
+    this.stalled = undefined;
+    this.needFull = true;
+    this.status = { at, level: 'info', text: 'the daemon answers again' };
+    this.log.push(note(at, 'plain', 'the daemon answers again'));
+    this.changed(true);
+  }
+
+  private refresh(ids: readonly string[]): void {
+    this.addUrgent(ids);
+    this.wake();
+  }
+
+  private addUrgent(ids: readonly string[]): void {
+    for (const id of ids) if (!this.urgent.includes(id)) this.urgent.push(id);
+    if (this.urgent.length > MAX_URGENT) this.urgent = this.urgent.slice(-MAX_URGENT);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeLoop === done) this.wakeLoop = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      this.wakeLoop = done;
+    });
+  }
+
+  private wake(): void {
+    this.wakeLoop?.();
+  }
+
+  // --- publishing --------------------------------------------------------------------------
+
+  /** Something changed: publish at once when urgent, otherwise with the next batch. */
+  private changed(urgent: boolean): void {
+    if (this.stopped) return;
+    if (urgent) {
+      if (!this.publishNow) {
+        this.publishNow = setImmediate(() => {
+          this.publishNow = undefined;
+          this.publish();
+        });
+      }
+      return;
+    }
+    if (this.publishTimer || this.publishNow) return;
+    const wait = Math.max(0, this.lastPublishAt + PUBLISH_EVERY_MS - performance.now());
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, wait);
+  }
+
+  private publish(): void {
+    if (this.publishTimer) {
+      clearTimeout(this.publishTimer);
+      this.publishTimer = undefined;
+    }
+    this.lastPublishAt = performance.now();
+    const next = this.build(this.snap.version + 1);
+    if (sameSnapshot(this.snap, next)) return;
+    this.snap = next;
+    for (const listener of [...this.subscribers]) {
+      try {
+        listener();
+      } catch {
+        // A subscriber's failure is its own; the others still hear about the change.
+      }
+    }
+  }
+
+  private build(version: number): MonitorSnapshot {
+    const prev = this.snap as MonitorSnapshot | undefined;
+    const ikes = this.table.snapshot();
+    const totals =
+      prev && prev.ikes === ikes && prev.stats === this.stats
+        ? prev.totals
+        : computeTotals(ikes, this.stats);
+    const poll = this.pollInfo();
+    return {
+      version,
+      host: this.host,
+      daemon: this.daemon,
+      link: this.link,
+      stale: this.untrusted || this.stalled !== undefined || this.link.kind !== 'live',
+      ikes,
+      totals,
+      stats: this.stats,
+      statsAt: this.statsAt,
+      conns: this.conns,
+      connsAt: this.connsAt,
+      events: this.log.snapshot(this.undelivered()),
+      poll: prev && samePoll(prev.poll, poll) ? prev.poll : poll,
+      lastUpdateAt: this.lastUpdateAt,
+      status: this.status,
+      stalled: this.stalled,
+      progress: this.progress,
+      intervalMs: this.intervalMs,
+      readOnly: this.readOnly,
+    };
+  }
+
+  private pollInfo(): PollInfo {
+    const p = this.planned;
+    return {
+      mode: p.mode,
+      reason: p.reason,
+      lastFullAt: this.lastFullEndAt,
+      lastFullMs: this.lastFullMs,
+      nextFullAt:
+        this.lastFullStartAt === undefined ? undefined : this.lastFullStartAt + p.fullPeriodMs,
+      share: Math.round(this.costs.share(this.now()) * 1000) / 1000,
+      budget: this.budget,
+    };
+  }
+
+  private undelivered(): number {
+    return this.undeliveredBefore + (this.current ? undeliveredOf(this.current) : 0);
+  }
+}
+
+function undeliveredOf(link: Link): number {
+  const c = link.events.counters;
+  return c.undeliveredEvents + c.droppedEvents;
+}
+
+async function closeLink(link: Link): Promise<void> {
+  await Promise.allSettled([
+    ...link.listeners.map((l) => l.close()),
+    link.poll.close(),
+    link.events.close(),
+    link.actions.close(),
+  ]);
+}
+
+function clampInterval(ms: number): number {
+  if (!Number.isFinite(ms)) return 2000;
+  return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(ms)));
+}
+
+function samePoll(a: PollInfo, b: PollInfo): boolean {
+  return (
+    a.mode === b.mode &&
+    a.reason === b.reason &&
+    a.lastFullAt === b.lastFullAt &&
+    a.lastFullMs === b.lastFullMs &&
+    a.nextFullAt === b.nextFullAt &&
+    a.share === b.share &&
+    a.budget === b.budget
+  );
+}
+
+function sameSnapshot(a: MonitorSnapshot, b: MonitorSnapshot): boolean {
+  for (const k of Object.keys(b) as (keyof MonitorSnapshot)[]) {
+    if (k === 'version') continue;
+    if (a[k] !== b[k]) return false;
+  }
+  return true;
+}

@@ -44,6 +44,92 @@ export const MAX_DEPTH = 64;
 // Decoding
 
 /**
+ * Names repeat endlessly (every IKE_SA has a "uniqueid", a "state"...), so decoded names are
+ * remembered by their bytes: a hash and a byte compare are cheaper than making a new string.
+ * A slot holds a copy of the bytes, never a view that would keep a message alive.
+ */
+const NAME_SLOTS = 1024;
+const MAX_REMEMBERED_NAME = 48;
+const knownNameBytes: (Buffer | undefined)[] = new Array(NAME_SLOTS).fill(undefined);
+const knownNames: string[] = new Array(NAME_SLOTS).fill('');
+
+type ViewConstructor = new (ab: ArrayBufferLike, offset: number, length: number) => Buffer;
+/**
+ * Buffer's own species constructor makes exactly what subarray() returns, without subarray's
+ * species lookup on every value (decoding is mostly making values). Buffer.from(ab, ...) is
+ * the public, slower way to make the same view, kept in case a runtime lacks the species.
+ */
+const ValueView: ViewConstructor = (() => {
+  const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species];
+  if (typeof species === 'function') {
+    const View = species as ViewConstructor;
+    if (Buffer.isBuffer(new View(new ArrayBuffer(2), 1, 1))) return View;
+  }
+  return function view(ab: ArrayBufferLike, offset: number, length: number) {
+    return Buffer.from(ab as ArrayBuffer, offset, length);
+  } as unknown as ViewConstructor;
+})();
+
+function nameAt(buf: Buffer, start: number, len: number): string {
+  if (len > MAX_REMEMBERED_NAME) return buf.toString('utf8', start, start + len);
+  let h = len;
+  for (let i = start; i < start + len; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const slot = (h ^ (h >>> 10)) & (NAME_SLOTS - 1);
+  const known = knownNameBytes[slot];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known[i] === buf[start + i]) i++;
+    if (i === len) return knownNames[slot]!;
+  }
+  const name = buf.toString('utf8', start, start + len);
+  knownNameBytes[slot] = Buffer.from(buf.subarray(start, start + len));
+  knownNames[slot] = name;
+  return name;
+}
+
+/** Where decoding stands; module-level functions read it, so no closures are made per message. */
+interface Cursor {
+  buf: Buffer;
+  pos: number;
+  end: number;
+  base: number;
+}
+
+function fail(c: Cursor, reason: string, at: number): never {
+  throw new ProtocolError(reason, c.base + at);
+}
+
+/** Reads the name whose length byte is at `c.pos`, and moves past it. */
+function readName(c: Cursor): string {
+  const { buf, pos } = c;
+  if (pos >= c.end) fail(c, 'truncated name length', pos);
+  const len = buf[pos]!;
+  if (pos + 1 + len > c.end) fail(c, `truncated name (${len} bytes announced)`, pos);
+  c.pos = pos + 1 + len;
+  return nameAt(buf, pos + 1, len);
+}
+
+function readValue(c: Cursor): ViciValue {
+  const { buf, pos } = c;
+  if (pos + 2 > c.end) fail(c, 'truncated value length', pos);
+  const len = (buf[pos]! << 8) | buf[pos + 1]!;
+  const start = pos + 2;
+  if (start + len > c.end) fail(c, `truncated value (${len} bytes announced)`, pos);
+  c.pos = start + len;
+  return new ValueView(buf.buffer, buf.byteOffset + start, len);
+}
+
+/**
+ * One hash lookup instead of has() then set(): a duplicate leaves the size unchanged, and the
+ * half-built tree is thrown away with the error anyway.
+ */
+function put(c: Cursor, section: ViciSection, name: string, e: ViciElement, at: number): void {
+  const size = section.size;
+  section.set(name, e);
+  if (section.size === size) fail(c, `duplicate key "${printable(name)}" in a section`, at);
+}
+
+/**
  * Decode one message body. Values are views into `bytes` (no copy); copy them if you keep a
  * few of them beside a big buffer you want freed.
  */
@@ -51,91 +137,60 @@ export function decodeMessage(bytes: Uint8Array, baseOffset = 0): ViciSection {
   const buf = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const c: Cursor = { buf, pos: 0, end: buf.length, base: baseOffset };
   const end = buf.length;
   const root: ViciSection = new Map();
   const stack: ViciSection[] = [root];
   let section = root;
   let list: ViciList | undefined;
-  let pos = 0;
 
-  const fail = (reason: string, at: number): never => {
-    throw new ProtocolError(reason, baseOffset + at);
-  };
-  const readName = (): string => {
-    if (pos >= end) fail('truncated name length', pos);
-    const len = buf[pos]!;
-    const start = pos + 1;
-    if (start + len > end) fail(`truncated name (${len} bytes announced)`, pos);
-    pos = start + len;
-    return buf.toString('utf8', start, start + len);
-  };
-  const readValue = (): ViciValue => {
-    if (pos + 2 > end) fail('truncated value length', pos);
-    const len = buf.readUInt16BE(pos);
-    const start = pos + 2;
-    if (start + len > end) fail(`truncated value (${len} bytes announced)`, pos);
-    pos = start + len;
-    return buf.subarray(start, start + len);
-  };
-  const claim = (name: string, at: number): void => {
-    if (section.has(name)) fail(`duplicate key "${printable(name)}" in a section`, at);
-  };
-
-  while (pos < end) {
-    const at = pos;
-    const type = buf[pos++];
+  while (c.pos < end) {
+    const at = c.pos;
+    const type = buf[c.pos++];
     if (list !== undefined) {
-      if (type === ELEMENT.LIST_ITEM) {
-        list.push(readValue());
-        continue;
-      }
-      if (type === ELEMENT.LIST_END) {
-        list = undefined;
-        continue;
-      }
-      fail(`element type ${type} inside a list (only items may be there)`, at);
+      if (type === ELEMENT.LIST_ITEM) list.push(readValue(c));
+      else if (type === ELEMENT.LIST_END) list = undefined;
+      else fail(c, `element type ${type} inside a list (only items may be there)`, at);
+      continue;
     }
     switch (type) {
       case ELEMENT.KEY_VALUE: {
-        const name = readName();
-        claim(name, at);
-        section.set(name, readValue());
+        const name = readName(c);
+        put(c, section, name, readValue(c), at);
         break;
       }
       case ELEMENT.SECTION_START: {
-        const name = readName();
-        claim(name, at);
-        if (stack.length > MAX_DEPTH) fail(`sections nested deeper than ${MAX_DEPTH}`, at);
+        const name = readName(c);
+        if (stack.length > MAX_DEPTH) fail(c, `sections nested deeper than ${MAX_DEPTH}`, at);
         const child: ViciSection = new Map();
-        section.set(name, child);
+        put(c, section, name, child, at);
         stack.push(child);
         section = child;
         break;
       }
       case ELEMENT.SECTION_END:
-        if (stack.length === 1) fail('section end without a section start', at);
+        if (stack.length === 1) fail(c, 'section end without a section start', at);
         stack.pop();
         section = stack[stack.length - 1]!;
         break;
       case ELEMENT.LIST_START: {
-        const name = readName();
-        claim(name, at);
+        const name = readName(c);
         list = [];
-        section.set(name, list);
+        put(c, section, name, list, at);
         break;
       }
       case ELEMENT.LIST_ITEM:
-        fail('list item outside a list', at);
+        fail(c, 'list item outside a list', at);
         break;
       case ELEMENT.LIST_END:
-        fail('list end outside a list', at);
+        fail(c, 'list end outside a list', at);
         break;
       default:
-        fail(`unknown element type ${type}`, at);
+        fail(c, `unknown element type ${type}`, at);
     }
   }
-  if (list !== undefined) fail('message ends inside a list', end);
-  if (stack.length !== 1) fail(`message ends with ${stack.length - 1} section(s) open`, end);
+  if (list !== undefined) fail(c, 'message ends inside a list', end);
+  if (stack.length !== 1) fail(c, `message ends with ${stack.length - 1} section(s) open`, end);
   return root;
 }
 
@@ -144,8 +199,11 @@ export function decodeMessage(bytes: Uint8Array, baseOffset = 0): ViciSection {
 
 /** A growable byte sink; doubling keeps encoding linear in the output size. */
 class Writer {
-  buf = Buffer.allocUnsafe(256);
+  buf: Buffer;
   len = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
   reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -158,7 +216,29 @@ class Writer {
     this.reserve(1);
     this.buf[this.len++] = b;
   }
+  /**
+   * Writes `s` as UTF-8 at `at` if it is short ASCII (nearly every name and value the daemon
+   * deals in) and returns its length; -1 leaves it to Buffer's general UTF-8 writer.
+   */
+  private ascii(s: string, at: number): number {
+    const n = s.length;
+    if (n > 64) return -1;
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return -1;
+      buf[at + i] = c;
+    }
+    return n;
+  }
   name(name: string): void {
+    this.reserve(1 + 64);
+    const fast = this.ascii(name, this.len + 1);
+    if (fast >= 0) {
+      this.buf[this.len] = fast;
+      this.len += 1 + fast;
+      return;
+    }
     const bytes = Buffer.byteLength(name, 'utf8');
     if (bytes > MAX_NAME_BYTES) {
       throw new EncodeError(
@@ -170,6 +250,16 @@ class Writer {
     this.len += this.buf.write(name, this.len, 'utf8');
   }
   value(v: Uint8Array | string, key: string): void {
+    if (typeof v === 'string') {
+      this.reserve(2 + 64);
+      const fast = this.ascii(v, this.len + 2);
+      if (fast >= 0) {
+        this.buf[this.len] = fast >> 8;
+        this.buf[this.len + 1] = fast & 0xff;
+        this.len += 2 + fast;
+        return;
+      }
+    }
     const bytes = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.byteLength;
     if (bytes > MAX_VALUE_BYTES) {
       throw new EncodeError(
@@ -177,16 +267,19 @@ class Writer {
       );
     }
     this.reserve(2 + bytes);
-    this.buf.writeUInt16BE(bytes, this.len);
+    const buf = this.buf;
+    buf[this.len] = bytes >> 8;
+    buf[this.len + 1] = bytes & 0xff;
     this.len += 2;
-    if (typeof v === 'string') this.len += this.buf.write(v, this.len, 'utf8');
-    else {
-      this.buf.set(v, this.len);
+    if (typeof v === 'string') this.len += buf.write(v, this.len, 'utf8');
+    else if (bytes <= 32) {
+      // set() costs more than a short loop for the small values that dominate.
+      for (let i = 0; i < bytes; i++) buf[this.len + i] = v[i]!;
+      this.len += bytes;
+    } else {
+      buf.set(v, this.len);
       this.len += bytes;
     }
-  }
-  result(): Buffer {
-    return this.buf.subarray(0, this.len);
   }
 }
 
@@ -216,44 +309,67 @@ function isSection(v: unknown): v is EncodableSection {
   return proto === Object.prototype || proto === null;
 }
 
-function entries(section: EncodableSection): Iterable<readonly [string, Encodable]> {
-  return section instanceof Map ? section : Object.entries(section);
-}
-
 function writeSection(w: Writer, section: EncodableSection, depth: number): void {
   if (depth > MAX_DEPTH) throw new EncodeError(`sections nested deeper than ${MAX_DEPTH} levels`);
-  for (const [key, v] of entries(section)) {
-    if (v === undefined || v === null) continue;
-    if (Array.isArray(v)) {
-      w.byte(ELEMENT.LIST_START);
-      w.name(key);
-      for (const item of v as readonly EncodableScalar[]) {
-        if (Array.isArray(item) || isSection(item)) {
-          throw new EncodeError(`list "${printable(key)}" may hold only values`);
-        }
-        w.byte(ELEMENT.LIST_ITEM);
-        w.value(scalarBytes(item, key), key);
-      }
-      w.byte(ELEMENT.LIST_END);
-    } else if (isSection(v)) {
-      w.byte(ELEMENT.SECTION_START);
-      w.name(key);
-      writeSection(w, v, depth + 1);
-      w.byte(ELEMENT.SECTION_END);
-    } else {
-      w.byte(ELEMENT.KEY_VALUE);
-      w.name(key);
-      w.value(scalarBytes(v as EncodableScalar, key), key);
-    }
+  if (section instanceof Map) {
+    for (const [key, v] of section) writeMember(w, key, v, depth);
+  } else {
+    const object = section as { readonly [key: string]: Encodable };
+    for (const key of Object.keys(object)) writeMember(w, key, object[key], depth);
   }
 }
+
+function writeMember(w: Writer, key: string, v: Encodable, depth: number): void {
+  // Values first: a decoded tree is mostly Buffers, a request mostly strings.
+  if (v instanceof Uint8Array || typeof v === 'string') {
+    w.byte(ELEMENT.KEY_VALUE);
+    w.name(key);
+    w.value(v, key);
+  } else if (v === undefined || v === null) {
+    return;
+  } else if (Array.isArray(v)) {
+    w.byte(ELEMENT.LIST_START);
+    w.name(key);
+    for (const item of v as readonly EncodableScalar[]) {
+      if (Array.isArray(item) || isSection(item)) {
+        throw new EncodeError(`list "${printable(key)}" may hold only values`);
+      }
+      w.byte(ELEMENT.LIST_ITEM);
+      w.value(scalarBytes(item, key), key);
+    }
+    w.byte(ELEMENT.LIST_END);
+  } else if (isSection(v)) {
+    w.byte(ELEMENT.SECTION_START);
+    w.name(key);
+    writeSection(w, v, depth + 1);
+    w.byte(ELEMENT.SECTION_END);
+  } else {
+    w.byte(ELEMENT.KEY_VALUE);
+    w.name(key);
+    w.value(scalarBytes(v as EncodableScalar, key), key);
+  }
+}
+
+/**
+ * One scratch writer serves every call, so a message is written without regrowing a fresh
+ * buffer each time; the result is copied out at the size it turned out to be. A call made
+ * while another is writing (a getter on an argument that encodes) gets a writer of its own.
+ */
+let scratch: Writer | undefined = new Writer(64 * 1024);
 
 /** Encode a message body. Decoded sections (Maps of Buffers) encode back to identical bytes. */
 export function encodeMessage(message: EncodableSection = {}): Buffer {
   if (!isSection(message)) throw new EncodeError('a message must be an object or a Map');
-  const w = new Writer();
-  writeSection(w, message, 0);
-  return w.result();
+  const w = scratch ?? new Writer(256);
+  scratch = undefined;
+  w.len = 0;
+  try {
+    writeSection(w, message, 0);
+    return Buffer.from(w.buf.subarray(0, w.len));
+  } finally {
+    // A writer grown by one huge message is not kept: it would pin that memory for good.
+    if (w.buf.length <= 1024 * 1024) scratch = w;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -273,6 +273,16 @@ describe('round trips', () => {
     expect(text(tree.get('s'))).toHaveLength(MAX_VALUE_BYTES);
   });
 
+  it('never confuses names that share a remembered-name slot', () => {
+    // Far more distinct names than the decoder remembers, twice over, in two orders.
+    const names = Array.from({ length: 5000 }, (_, i) => `k${i.toString(36)}`);
+    const forward = encodeMessage(new Map(names.map((n) => [n, n])));
+    const backward = encodeMessage(new Map([...names].reverse().map((n) => [n, n])));
+    for (const bytes of [forward, backward, forward]) {
+      for (const [k, v] of decodeMessage(bytes)) expect(text(v)).toBe(k);
+    }
+  });
+
   it('round-trips sections nested 64 deep', () => {
     let tree: ViciSection = new Map([['leaf', Buffer.from('x')]]);
     for (let i = 0; i < 64; i++) tree = new Map([[`s${i}`, tree]]);

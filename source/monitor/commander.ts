@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { CommandError } from '../vici/errors.js';
 import type { LogEvent } from '../vici/views.js';
 import type { SessionPort, StreamPort } from './session-port.js';
 import type { ActionResult, ActionStatus, Progress, Target } from './types.js';
@@ -55,6 +56,8 @@ function describeAll(targets: readonly Target[]): string {
 }
 
 function reason(err: unknown): string {
+  // The daemon's own words when it refused; otherwise ours (timeout, closed connection).
+  if (err instanceof CommandError && err.errmsg) return err.errmsg;
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0] ?? msg;
 }
@@ -215,20 +218,24 @@ export class Commander {
     }
     const session = this.deps.session()!;
     let matches = 0;
-    const failures: string[] = [];
+    const failures: { target: Target; why: string }[] = [];
     for (const t of targets) {
       try {
         const result = await send(session, t);
         matches += numberField(result, 'matches') ?? 1;
       } catch (err) {
-        failures.push(`${describeTarget(t)}: ${reason(err)}`);
+        failures.push({ target: t, why: reason(err) });
       }
     }
     this.deps.refresh([...new Set(targets.map(ikeOf))]);
     const what = `${action} ${describeAll(targets)}`;
     if (failures.length > 0) {
-      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-      return this.finish({ ok: false, text: `${what} failed: ${failures[0]}${more}` });
+      const first = failures[0]!;
+      const text =
+        targets.length === 1
+          ? `${what} failed: ${first.why}`
+          : `${what}: ${failures.length} failed (${describeTarget(first.target)}: ${first.why})`;
+      return this.finish({ ok: false, text });
     }
     if (matches === 0) {
       return this.finish({ ok: false, text: `${what}: no SA matched (already gone?)` });

@@ -175,3 +175,75 @@ export async function addClients(
     await session.close();
   }
 }
+
+/**
+ * Takes every scale client down again (a real IKE DELETE, so moon drops its side too),
+ * unloads their connections and removes their addresses from venus, so a shared lab is left
+ * as it was. Resolves once venus reports each IKE_SA down.
+ */
+export async function removeClients(
+  lab: LabInfo,
+  opts: { timeoutMs?: number } = {},
+): Promise<LabInfo> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const session = await Session.connect({ uri: lab.uris.venus, timeoutMs: 30_000 });
+  try {
+    const names = (await session.getConns()).filter((c) => /^c\d+$/.test(c));
+    const established = new Set<string>();
+    for await (const sa of session.listSas({ noblock: true })) {
+      if (/^c\d+$/.test(sa.name)) established.add(sa.name);
+    }
+    const events = session.listen(['ike-updown']);
+    await events.ready;
+    const gone = (async () => {
+      for await (const ev of events) {
+        if (!ev || ev.message.get('up')?.toString() === 'yes') continue;
+        for (const key of ev.message.keys()) established.delete(key);
+        if (established.size === 0) return;
+      }
+    })();
+    for (const name of [...established]) {
+      try {
+        await session.terminate({ ike: name, timeout: -1 }).result;
+      } catch {
+        // Already going down (e.g. moon deleted it first): the event still arrives.
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new LabError(
+              `${established.size} scale clients still up after ${timeoutMs / 1000} s; see ${lab.logs.venus}`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      if (established.size > 0) await Promise.race([gone, late]);
+    } finally {
+      clearTimeout(timer);
+      await events.close();
+    }
+    for (const name of names) await session.unloadConn({ name });
+    const indexes = names.map((n) => Number(n.slice(1)));
+    for (let start = 0; start < indexes.length; start += ADDR_CHUNK) {
+      const lines = indexes
+        .slice(start, start + ADDR_CHUNK)
+        .map((i) => `address del ${clientAddress(i)}/32 dev lo`);
+      await run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
+        input: `${lines.join('\n')}\n`,
+        timeoutMs: 30_000,
+        allowFailure: true,
+      });
+      await sleep(ADDR_PAUSE_MS);
+    }
+    lab.clients = 0;
+    await saveLab(lab);
+    return lab;
+  } finally {
+    await session.close();
+  }
+}

@@ -149,8 +149,9 @@ export async function initiate(
       '--timeout',
       String(timeoutS),
     ]);
-  } catch {
-    throw new LabError(`${host} could not bring up ${child}; see ${lab.logs[host]}`);
+  } catch (e) {
+    const why = (e as Error).message.split(': ').slice(-1)[0];
+    throw new LabError(`${host} could not bring up ${child} (${why}); see ${lab.logs[host]}`);
   }
 }
 
@@ -203,8 +204,9 @@ export interface RestartOptions {
 
 /**
  * Restarts a host's charon with the same strongswan.conf, reloads its swanctl.conf, and (for
- * sun, carol and dave) dials their connections again. A running or stopped charon is killed
- * first. Returns the new pid.
+ * sun, carol and dave) dials their connections again; after a restart of moon its peers drop
+ * their stale IKE_SAs and dial moon again. A running or stopped charon is killed first (scale
+ * clients are not brought back). Returns the new pid.
  */
 export async function restartDaemon(
   lab: LabInfo,
@@ -220,6 +222,20 @@ export async function restartDaemon(
   await loadConfig(lab, host);
   if (opts.initiate ?? true) {
     await Promise.all(INITIATES[host].map((child) => initiate(lab, host, child)));
+    if (host === 'moon') {
+      // The peers still hold IKE_SAs the new moon knows nothing of; drop them and dial again.
+      const peers = (['sun', 'carol', 'dave'] as const).flatMap((peer) =>
+        INITIATES[peer].map((child) => ({ peer, child })),
+      );
+      await Promise.all(
+        peers.map(async ({ peer, child }) => {
+          await swanctl(lab.sockets[peer], ['--terminate', '--ike', child, '--force']).catch(
+            () => {},
+          );
+          await initiate(lab, peer, child);
+        }),
+      );
+    }
   }
   return pid;
 }

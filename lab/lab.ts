@@ -30,6 +30,7 @@ export {
   clientAddress,
   clientId,
   clientName,
+  removeClients,
 } from './clients.js';
 export {
   daemonAnswers,

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import os from 'node:os';
+import meow from 'meow';
+import { parseArgs, UsageError } from './args.js';
+import { printOnce } from './once.js';
+
+const cli = meow(
+  `
+  Usage
+    $ swantop [options]
+
+  Options
+    --uri URI            the daemon's vici socket: unix://PATH, tcp://HOST:PORT or a path
+                         (default: unix:///var/run/charon.vici)
+    --interval SECONDS   how often to refresh (default 2; 0.5 to 3600)
+    --read-only          watch only: no key can rekey, terminate, redirect or initiate
+    --no-color           no colours (NO_COLOR in the environment does the same)
+    --once               print the SAs once as a table and exit, for scripts
+    --json               with --once: print JSON instead of a table
+    --help, --version
+
+  Examples
+    $ swantop
+    $ swantop --uri unix:///run/swantop-lab/moon.vici --interval 5
+    $ swantop --read-only
+    $ swantop --once --json | jq '.ikeSas[] | select(.state == "ESTABLISHED") | .name'
+`,
+  {
+    importMeta: import.meta,
+    allowUnknownFlags: true,
+    flags: {
+      uri: { type: 'string' },
+      interval: { type: 'string' },
+      readOnly: { type: 'boolean', default: false },
+      color: { type: 'boolean', default: true },
+      once: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  },
+);
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`swantop: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  // `swantop --once | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    fail(err.message, 1);
+  });
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2), cli.flags, cli.input, process.env);
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message, 2);
+    throw err;
+  }
+
+  if (args.once) {
+    process.exitCode = await printOnce(args, process.stdout, process.stderr);
+    return;
+  }
+
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    fail('the monitor needs a terminal; use --once (and --json) in scripts and pipes', 2);
+  }
+
+  const [{ createMonitor }, { runApp }] = await Promise.all([
+    import('./monitor/monitor.js'),
+    import('./ui/app.js'),
+  ]);
+  const monitor = createMonitor({
+    uri: args.uri,
+    intervalMs: args.intervalMs,
+    readOnly: args.readOnly,
+    host: os.hostname(),
+  });
+  monitor.start();
+  try {
+    await runApp(monitor, { noColor: args.noColor });
+  } finally {
+    await Promise.race([monitor.stop(), new Promise((r) => setTimeout(r, 1000))]);
+  }
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  // Never a stack trace for a user: one line, and the details only when asked for.
+  const message = err instanceof Error ? err.message : String(err);
+  if (process.env.SWANTOP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  fail(message.split('\n')[0] ?? 'unexpected error', 1);
+});

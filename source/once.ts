@@ -1,0 +1,72 @@
+import type { Writable } from 'node:stream';
+import type { Args } from './args.js';
+import { type OnceSnapshot, snapshotOnce } from './monitor/monitor.js';
+import { formatBytes, formatDuration, hostPort } from './ui/format.js';
+import { sanitize } from './ui/sanitize.js';
+import { displayWidth } from './ui/width.js';
+import { toPlain, ViciError } from './vici/index.js';
+
+/**
+ * `--once`: one listing, printed as a table or JSON, for scripts. Returns the exit code;
+ * errors the daemon or the socket cause are one line on stderr.
+ */
+export async function printOnce(args: Args, out: Writable, err: Writable): Promise<number> {
+  let snap: OnceSnapshot;
+  try {
+    snap = await snapshotOnce({ uri: args.uri, timeoutMs: 30_000 });
+  } catch (e) {
+    if (e instanceof ViciError) {
+      err.write(`swantop: ${sanitize(e.message)}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  out.write(args.json ? formatJson(snap) : formatTable(snap));
+  return 0;
+}
+
+/** Every field the daemon sent, plus the totals; JSON.stringify escapes control characters. */
+export function formatJson(snap: OnceSnapshot): string {
+  const ikeSas = snap.ikes.map((row) => ({ name: row.sa.name, ...toPlain(row.sa.raw) }));
+  return `${JSON.stringify({ daemon: snap.daemon, totals: snap.totals, ikeSas }, null, 2)}\n`;
+}
+
+export function formatTable(snap: OnceSnapshot): string {
+  const header = ['NAME', 'ID', 'STATE', 'VER', 'LOCAL', 'REMOTE', 'REMOTE-ID', 'ESTABLISHED'];
+  const rows: string[][] = [header];
+  for (const { sa, children } of snap.ikes) {
+    rows.push([
+      sa.name,
+      sa.uniqueid,
+      sa.state,
+      sa.version === undefined ? '' : `v${sa.version}`,
+      hostPort(sa.localHost, sa.localPort),
+      hostPort(sa.remoteHost, sa.remotePort),
+      sa.remoteId ?? '',
+      formatDuration(sa.established),
+    ]);
+    for (const child of children) {
+      const c = child.sa;
+      rows.push([
+        `└ ${c.name}`,
+        c.uniqueid,
+        c.state,
+        '',
+        c.localTs.join(','),
+        c.remoteTs.join(','),
+        `${c.spiIn ?? '-'}/${c.spiOut ?? '-'}`,
+        `in ${formatBytes(child.bytesInTotal)} out ${formatBytes(child.bytesOutTotal)}`,
+      ]);
+    }
+  }
+  const safe = rows.map((r) => r.map((cell) => sanitize(cell)));
+  const widths = header.map((_, i) => Math.max(...safe.map((r) => displayWidth(r[i] ?? ''))));
+  const lines = safe.map((r) =>
+    r
+      .map((cell, i) => cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(cell))))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (snap.ikes.length === 0) lines.push('(no IKE_SAs)');
+  return `${lines.join('\n')}\n`;
+}

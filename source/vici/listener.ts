@@ -68,6 +68,7 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   private timer: NodeJS.Timeout | undefined;
   private lastYield = performance.now();
   private closing: Promise<void> | undefined;
+  private isReady = false;
 
   constructor(
     types: readonly string[],
@@ -98,7 +99,9 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
         ),
       );
     }
-    this.ready = Promise.all(confirmations).then(() => {});
+    this.ready = Promise.all(confirmations).then(() => {
+      this.isReady = true;
+    });
     const signal = opts.signal;
     if (signal) {
       if (signal.aborted) void this.close();
@@ -111,6 +114,9 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   }
 
   next(): Promise<IteratorResult<ListenEvent | null>> {
+    // Until every registration is answered nothing is yielded, so an unknown name is reported
+    // first, whatever order the answers and early events came in.
+    if (!this.isReady && this.state === 'open') return this.ready.then(() => this.next());
     const err = this.errors.shift();
     if (err) return Promise.reject(err);
     const item = this.buffer.shift();

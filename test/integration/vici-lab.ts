@@ -8,12 +8,7 @@ import { inject } from 'vitest';
 import type { LabHost, LabInfo } from '../../lab/lab.js';
 import { type ListenEvent, type Listener, Session } from '../../source/vici/index.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    lab: LabInfo;
-  }
-}
-
+/** The lab the global setup (global-setup.ts) started and provided. */
 export function labInfo(): LabInfo {
   const lab = inject('lab');
   if (!lab?.sockets) throw new Error('the integration global setup provided no lab');

@@ -246,6 +246,32 @@ describe('streamed commands', () => {
     });
   }
 
+  it('streams 5,000 IKE_SAs in order, as the scale lab does', async () => {
+    conn.serve({
+      commands: {
+        'list-sas': (_req, c) => {
+          for (let i = 0; i < 5000; i++) c.event('list-sa', ikeSa(`client-${i}`, String(i + 1)));
+          return {};
+        },
+      },
+    });
+    const sas = await session.listSas().collect();
+    expect(sas).toHaveLength(5000);
+    expect(sas.every((sa, i) => sa.uniqueid === String(i + 1))).toBe(true);
+    expect(session.counters.undeliveredEvents).toBe(0);
+  });
+
+  it('lets a failed stream that nobody reads go without an unhandled rejection', async () => {
+    conn.serve({
+      commands: {
+        initiate: () => ({ success: 'no', errmsg: 'nobody listened' }),
+        version: () => ({ daemon: 'charon' }),
+      },
+    });
+    session.initiate({ child: 'fire-and-forget' });
+    expect((await session.version()).daemon).toBe('charon');
+  });
+
   it('buffers events until the stream is iterated', async () => {
     conn.serve({
       commands: {
@@ -348,6 +374,22 @@ describe('listen', () => {
       'EVENT_UNREGISTER ike-updown',
       'EVENT_UNREGISTER log',
     ]);
+  });
+
+  it('reports the unknown type on the first next() even when known events came before it', async () => {
+    const l = session.listen(['log', 'alert']);
+    const first = l.next();
+    await conn.expect(PACKET.EVENT_REGISTER, 'log');
+    conn.confirm();
+    conn.event('log', { msg: 'early' });
+    await conn.expect(PACKET.EVENT_REGISTER, 'alert');
+    conn.unknownEvent();
+    await expect(first).rejects.toBeInstanceOf(EventUnknownError);
+    expect(text((await l.next()).value?.message.get('msg'))).toBe('early');
+    const closing = l.close();
+    await conn.expect(PACKET.EVENT_UNREGISTER, 'log');
+    conn.confirm();
+    await closing;
   });
 
   it('fails a streamed command whose event is unknown without sending it', async () => {

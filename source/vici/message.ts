@@ -395,9 +395,11 @@ export function text(e: ViciElement | undefined): string | undefined {
 /** A value as a number; undefined when absent or not a decimal number. */
 export function num(e: ViciElement | undefined): number | undefined {
   if (!Buffer.isBuffer(e) || e.length === 0) return undefined;
-  const n = Number(e.toString('latin1'));
-  return Number.isFinite(n) ? n : undefined;
+  const s = e.toString('latin1');
+  // Number() alone would also read "0x10", "1e3", " 12 " and "" as numbers.
+  return DECIMAL.test(s) ? Number(s) : undefined;
 }
+const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 /** A value as a boolean: `yes` is true, `no` is false, anything else undefined. */
 export function bool(e: ViciElement | undefined): boolean | undefined {

@@ -500,6 +500,14 @@ describe('value helpers', () => {
     expect(num(tree.get('absent'))).toBeUndefined();
   });
 
+  it('num refuses what JavaScript would read but is not a decimal number', () => {
+    for (const s of ['0x10', '0b1', '1e3', ' 12 ', 'Infinity', '12.', '-', '+']) {
+      expect(num(Buffer.from(s))).toBeUndefined();
+    }
+    expect(num(Buffer.from('18446744073709551615'))).toBe(18446744073709551615);
+    expect(num(Buffer.from('0.25'))).toBe(0.25);
+  });
+
   it('bool reads exactly yes and no', () => {
     expect(bool(tree.get('yes'))).toBe(true);
     expect(bool(tree.get('no'))).toBe(false);

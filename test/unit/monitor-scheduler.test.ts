@@ -100,7 +100,8 @@ function simulate(o: {
       result.spentMs += o.filteredMs;
       lastFilteredEndAt = now;
       measuredFiltered = o.filteredMs;
-      rows.find((r) => r.id === step.id)!.refreshedAt = now;
+      const id = step.id;
+      rows.find((r) => r.id === id)!.refreshedAt = now;
     }
   }
   return result;

@@ -407,9 +407,12 @@ describe('listen', () => {
     for await (const ev of l) {
       got.push(ev === null ? null : ev.type);
       if (got.length === 1) conn.event('log', { msg: 'x' });
-      if (got.length === 3) break;
+      if (got.includes('log') && ev === null) break;
     }
-    expect(got).toEqual([null, 'log', null]);
+    // a slow machine may fit more heartbeats in before the event arrives; the order is fixed
+    expect(got[0]).toBeNull();
+    expect(got.filter((x) => x !== null)).toEqual(['log']);
+    expect(got.at(-1)).toBeNull();
   });
 
   it('counts events a full listener cannot hold, and events nobody subscribed to', async () => {

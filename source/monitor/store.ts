@@ -157,7 +157,8 @@ export class MonitorStore implements Monitor {
   constructor(opts: StoreOptions) {
     this.connectFn = opts.connect;
     this.now = opts.now ?? Date.now;
-    this.budget = opts.budget ?? DEFAULT_BUDGET;
+    const budget = opts.budget ?? DEFAULT_BUDGET;
+    this.budget = Number.isFinite(budget) && budget > 0 ? Math.min(1, budget) : DEFAULT_BUDGET;
     this.readOnly = opts.readOnly ?? false;
     this.host = opts.host;
     this.intervalMs = clampInterval(opts.intervalMs ?? 2000);
@@ -437,7 +438,10 @@ export class MonitorStore implements Monitor {
           lastFullStartAt: this.lastFullStartAt,
           lastFilteredEndAt: this.lastFilteredEndAt,
           urgent: this.urgent,
-          visible: this.visible.map((id) => ({ id, refreshedAt: this.table.refreshedAt(id) })),
+          // Ids the UI still shows but the table no longer has would be listed in vain.
+          visible: this.visible
+            .filter((id) => this.table.get(id) !== undefined)
+            .map((id) => ({ id, refreshedAt: this.table.refreshedAt(id) })),
         });
         if (step.kind === 'full') await this.listFull(link);
         else if (step.kind === 'filtered') await this.listOne(link, step.id);
@@ -679,10 +683,11 @@ export class MonitorStore implements Monitor {
   private build(version: number): MonitorSnapshot {
     const prev = this.snap as MonitorSnapshot | undefined;
     const ikes = this.table.snapshot();
-    const totals =
+    let totals =
       prev && prev.ikes === ikes && prev.stats === this.stats
         ? prev.totals
         : computeTotals(ikes, this.stats);
+    if (prev && sameTotals(prev.totals, totals)) totals = prev.totals;
     const poll = this.pollInfo();
     return {
       version,
@@ -743,6 +748,10 @@ async function closeLink(link: Link): Promise<void> {
 function clampInterval(ms: number): number {
   if (!Number.isFinite(ms)) return 2000;
   return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(ms)));
+}
+
+function sameTotals(a: Totals, b: Totals): boolean {
+  return (Object.keys(b) as (keyof Totals)[]).every((k) => a[k] === b[k]);
 }
 
 function samePoll(a: PollInfo, b: PollInfo): boolean {

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { childSas, nsExec, oracleListSas } from '../../lab/lab.js';
+import { snapshotOnce } from '../../source/monitor/monitor.js';
 import type { Target } from '../../source/monitor/types.js';
 import {
   byRemoteId,
@@ -173,6 +174,30 @@ describe('the monitor on moon', () => {
     } finally {
       off();
     }
+  });
+});
+
+describe('snapshotOnce (for --once)', () => {
+  it("lists moon once, with rows shaped like the live store's, as swanctl does", async () => {
+    const once = await snapshotOnce({ uri: lab.uris.moon, timeoutMs: 10_000 });
+    const oracle = await oracleListSas(lab.sockets.moon);
+    expect(once.ikes.map((r) => r.key).sort()).toEqual(
+      oracle.map((o) => String(o.sa.uniqueid)).sort(),
+    );
+    const netNet = once.ikes.find((r) => r.sa.name === 'net-net');
+    expect(installed(netNet)?.key).toBe(`${netNet!.key}/${installed(netNet)!.lineage}`);
+    expect(once.totals.ike).toBe(oracle.length);
+    expect(once.daemon?.daemon).toBe('charon');
+    expect(once.host).toBe(lab.uris.moon);
+  });
+
+  it('fails with a one-line reason when there is no daemon', async () => {
+    const err = await snapshotOnce({ uri: `${lab.dir}/nobody.vici`, timeoutMs: 2000 }).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('nobody.vici');
+    expect((err as Error).message).not.toContain('\n');
   });
 });
 

@@ -503,20 +503,26 @@ function sameFields(
   b: Record<string, unknown>,
   elapsedS: number,
 ): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
+  // Both sides come from the same parser, so they have the same keys: walk one of them.
+  for (const k in a) {
     if (SKIP.has(k)) continue;
     const x = a[k];
     const y = b[k];
     if (typeof x === 'number' && typeof y === 'number') {
+      const grows = GROWING.has(k);
+      if (!grows && !SHRINKING.has(k)) {
+        if (x !== y) return false;
+        continue;
+      }
       // The daemon's seconds are whole and our clock is the arrival time: allow one second.
-      const expected = GROWING.has(k) ? x + elapsedS : SHRINKING.has(k) ? x - elapsedS : x;
-      if (expected === x ? x === y : Math.abs(y - expected) <= 1.01) continue;
-      return false;
+      const expected = grows ? x + elapsedS : x - elapsedS;
+      if (Math.abs(y - expected) > 1.01) return false;
+      continue;
     }
     if (x === y) continue;
     if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
       continue;
     }
     return false;

@@ -5,7 +5,9 @@
  * events. Non-blocking matters: more than ~5 blocking initiates in flight can leave charon
  * with no free worker thread to process the IKE replies, hanging it for good.
  */
+import { readFile } from 'node:fs/promises';
 import { Session } from '../source/vici/index.js';
+import { daemonPid } from './daemon.js';
 import { LabError } from './errors.js';
 import { run, sleep } from './exec.js';
 import { saveLab } from './lab-state.js';
@@ -31,20 +33,76 @@ export interface AddClientsOptions {
   log?: (line: string) => void;
 }
 
-/** Addresses go onto venus' lo in small chunks: one large batch overflows charon's netlink socket. */
+/**
+ * Addresses go onto venus' lo in chunks, each only once charon has read the events of the
+ * last: its netlink event socket has a fixed receive buffer (5.9.8 applies
+ * receive_buffer_size to other sockets only), and an event it misses leaves it unaware of
+ * the address, after which the CHILD_SA cannot be routed ("unable to install IPsec policies").
+ * The kernel reports the socket's queued bytes and drops in /proc/PID/net/netlink; a chunk
+ * that saw drops is removed and added again.
+ */
 const ADDR_CHUNK = 100;
-const ADDR_PAUSE_MS = 20;
+const ADDR_PAUSE_MS = 5;
+
+interface EventSocketState {
+  queued: number;
+  drops: number;
+}
+
+/** charon's route event sockets (NETLINK_ROUTE with multicast groups), as the kernel sees them. */
+async function eventSockets(pid: number): Promise<EventSocketState> {
+  const text = await readFile(`/proc/${pid}/net/netlink`, 'utf8');
+  const state = { queued: 0, drops: 0 };
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 9 || f[1] !== '0' || Number.parseInt(f[3] as string, 16) === 0) continue;
+    state.queued += Number(f[4]);
+    state.drops += Number(f[8]);
+  }
+  return state;
+}
+
+async function drained(pid: number): Promise<EventSocketState> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const state = await eventSockets(pid);
+    if (state.queued === 0 || Date.now() > deadline) return state;
+    await sleep(ADDR_PAUSE_MS);
+  }
+}
 
 async function addAddresses(lab: LabInfo, from: number, to: number): Promise<void> {
-  for (let start = from; start <= to; start += ADDR_CHUNK) {
-    const end = Math.min(to, start + ADDR_CHUNK - 1);
-    const lines: string[] = [];
-    for (let i = start; i <= end; i++) lines.push(`address add ${clientAddress(i)}/32 dev lo`);
-    await run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
+  const pid = await daemonPid(lab, 'venus');
+  if (pid === undefined) throw new LabError(`venus' charon is not running; see ${lab.logs.venus}`);
+  const batch = (lines: string[]) =>
+    run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
       input: `${lines.join('\n')}\n`,
       timeoutMs: 30_000,
+      allowFailure: true,
     });
-    await sleep(ADDR_PAUSE_MS);
+  let drops = (await drained(pid)).drops;
+  for (let start = from; start <= to; start += ADDR_CHUNK) {
+    const addrs: string[] = [];
+    for (let i = start; i <= Math.min(to, start + ADDR_CHUNK - 1); i++)
+      addrs.push(`${clientAddress(i)}/32`);
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) await batch(addrs.map((a) => `address del ${a} dev lo`));
+      const res = await batch(addrs.map((a) => `address add ${a} dev lo`));
+      if (res.code !== 0 && attempt === 1 && !/File exists/.test(res.stderr)) {
+        throw new LabError(
+          `could not add client addresses on venus: ${res.stderr.trim().split('\n')[0]}`,
+        );
+      }
+      const state = await drained(pid);
+      const lost = state.drops - drops;
+      drops = state.drops;
+      if (lost === 0 && state.queued === 0) break;
+      if (attempt === 5) {
+        throw new LabError(
+          `venus' charon keeps missing address events (${lost} lost); see ${lab.logs.venus}`,
+        );
+      }
+    }
   }
 }
 
@@ -228,22 +286,29 @@ export async function removeClients(
       await events.close();
     }
     for (const name of names) await session.unloadConn({ name });
-    const indexes = names.map((n) => Number(n.slice(1)));
-    for (let start = 0; start < indexes.length; start += ADDR_CHUNK) {
-      const lines = indexes
-        .slice(start, start + ADDR_CHUNK)
-        .map((i) => `address del ${clientAddress(i)}/32 dev lo`);
-      await run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
-        input: `${lines.join('\n')}\n`,
-        timeoutMs: 30_000,
-        allowFailure: true,
-      });
-      await sleep(ADDR_PAUSE_MS);
-    }
+    await removeAddresses(
+      lab,
+      names.map((n) => Number(n.slice(1))),
+    );
     lab.clients = 0;
     await saveLab(lab);
     return lab;
   } finally {
     await session.close();
+  }
+}
+
+async function removeAddresses(lab: LabInfo, indexes: number[]): Promise<void> {
+  const pid = await daemonPid(lab, 'venus');
+  for (let start = 0; start < indexes.length; start += ADDR_CHUNK) {
+    const lines = indexes
+      .slice(start, start + ADDR_CHUNK)
+      .map((i) => `address del ${clientAddress(i)}/32 dev lo`);
+    await run('ip', ['-n', lab.ns.venus, '-batch', '-'], {
+      input: `${lines.join('\n')}\n`,
+      timeoutMs: 30_000,
+      allowFailure: true,
+    });
+    if (pid !== undefined) await drained(pid);
   }
 }

@@ -86,6 +86,8 @@ export class RowTable {
   /** Per lineage, the newest CHILD_SA: it alone gets the lineage's key. */
   private readonly heads = new Map<string, string>();
   private readonly ikeLineages = new Map<string, string>();
+  /** Per CHILD_SA lineage, the totals at the last listing or event: what rates are measured from. */
+  private readonly samples = new Map<string, { at: number; bytesIn: number; bytesOut: number }>();
   /** After a disconnect: the next full listing replaces everything without second chances. */
   private untrusted = false;
 
@@ -127,6 +129,7 @@ export class RowTable {
     this.lineages.clear();
     this.heads.clear();
     this.ikeLineages.clear();
+    this.samples.clear();
   }
 
   // --- events ------------------------------------------------------------------------------
@@ -400,20 +403,25 @@ export class RowTable {
 
   private makeChild(ikeKey: string, sa: ChildSa, at: number, prev: ChildRow | undefined): ChildRow {
     const key = this.childKey(ikeKey, sa.uniqueid);
-    const total = add(this.lineageOf(sa.uniqueid).base, countersOf(sa));
-    let rateIn: number | undefined;
-    let rateOut: number | undefined;
-    if (prev) {
-      const span = at - prev.listedAt;
-      if (span >= MIN_RATE_SPAN_MS) {
-        const dIn = total.bytesIn - prev.bytesInTotal;
-        const dOut = total.bytesOut - prev.bytesOutTotal;
-        // A drop means counters we could not carry (a rekey we never heard of): no rate.
-        rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
-        rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
-      } else {
-        rateIn = prev.rateIn;
-        rateOut = prev.rateOut;
+    const lineage = this.lineageOf(sa.uniqueid);
+    const total = add(lineage.base, countersOf(sa));
+    let rateIn = prev?.rateIn;
+    let rateOut = prev?.rateOut;
+    // Rates come from the lineage's last sample, not from `prev`: an idle row keeps its old
+    // object (and its old listedAt), yet the next rate must span only the last interval.
+    const head = this.heads.get(lineage.lineage) === sa.uniqueid;
+    if (head) {
+      const sample = this.samples.get(lineage.lineage);
+      const span = sample ? at - sample.at : 0;
+      if (!sample || span >= MIN_RATE_SPAN_MS) {
+        if (sample) {
+          const dIn = total.bytesIn - sample.bytesIn;
+          const dOut = total.bytesOut - sample.bytesOut;
+          // A drop means counters we could not carry (a rekey we never heard of): no rate.
+          rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
+          rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
+        }
+        this.samples.set(lineage.lineage, { at, bytesIn: total.bytesIn, bytesOut: total.bytesOut });
       }
     }
     const row: ChildRow = {
@@ -426,7 +434,7 @@ export class RowTable {
       rateIn,
       rateOut,
       listedAt: at,
-      lineage: this.lineageOf(sa.uniqueid).lineage,
+      lineage: lineage.lineage,
     };
     if (prev && prev.key === key && sameChild(prev, row)) return prev;
     return row;
@@ -468,6 +476,7 @@ export class RowTable {
     for (const uid of this.lineages.keys()) if (!liveChildren.has(uid)) this.lineages.delete(uid);
     const liveLineages = new Set([...this.lineages.values()].map((l) => l.lineage));
     for (const l of this.heads.keys()) if (!liveLineages.has(l)) this.heads.delete(l);
+    for (const l of this.samples.keys()) if (!liveLineages.has(l)) this.samples.delete(l);
     for (const id of this.ikeLineages.keys()) if (!liveIkes.has(id)) this.ikeLineages.delete(id);
   }
 }

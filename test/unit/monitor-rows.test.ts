@@ -354,6 +354,33 @@ describe('rates and identity', () => {
     expect(t.snapshot()).not.toBe(mapA);
   });
 
+  it('after an idle spell the rate spans only the last interval, not the whole spell', () => {
+    const t = new RowTable();
+    const at = (i: number) => T0 + i * 2000;
+    const spec = (i: number, bytesIn: number) => [
+      {
+        uniqueid: '1',
+        established: 100 + 2 * i,
+        rekeyTime: 10_000 - 2 * i,
+        children: [
+          {
+            uniqueid: '1',
+            bytesIn,
+            installTime: 10 + 2 * i,
+            rekeyTime: 3000 - 2 * i,
+            lifeTime: 3600 - 2 * i,
+          },
+        ],
+      },
+    ];
+    for (let i = 0; i < 4; i++) t.applyFull(listing(spec(i, 500), at(i)), at(i));
+    const idle = t.get('1')!.children[0]!;
+    expect(idle.rateIn).toBe(0);
+    expect(idle.listedAt).toBe(at(1)); // the same object since the first rate
+    t.applyFull(listing(spec(4, 8500), at(4)), at(4));
+    expect(t.get('1')!.children[0]!.rateIn).toBe(4000);
+  });
+
   it('a restarted daemon reuses unique ids: forgetting lineages stops old totals leaking in', () => {
     const t = new RowTable();
     t.applyFull(listing([{ uniqueid: '1', children: [{ uniqueid: '1' }] }], T0), T0);

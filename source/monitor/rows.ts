@@ -64,8 +64,12 @@ export interface Listed {
 
 /** Rates from two samples closer than this are noise; the previous rate stands. */
 const MIN_RATE_SPAN_MS = 500;
-/** More SAs than this missing from one listing is a real mass disappearance, not busy SAs. */
-const MAX_UNCONFIRMED_MISSES = 16;
+/**
+ * More SAs than this missing from one listing is a real disappearance, not busy SAs: at any
+ * instant only a few are checked out by the daemon's worker threads (16 by default).
+ */
+const MIN_UNCONFIRMED_MISSES = 16;
+const UNCONFIRMED_MISS_SHARE = 0.02;
 
 export class RowTable {
   private rows = new Map<string, IkeRow>();
@@ -297,7 +301,8 @@ export class RowTable {
       }
       missing.push(id);
     }
-    const secondChance = !this.untrusted && missing.length <= MAX_UNCONFIRMED_MISSES;
+    const cap = Math.max(MIN_UNCONFIRMED_MISSES, this.rows.size * UNCONFIRMED_MISS_SHARE);
+    const secondChance = !this.untrusted && missing.length <= cap;
     for (const id of missing) {
       const firstMiss = this.missed.get(id);
       if (secondChance && (firstMiss === undefined || firstMiss >= startedAt)) {

@@ -48,6 +48,15 @@ describe('a full listing', () => {
     expect(ids(t)).toEqual(['1']);
   });
 
+  it('many SAs missing at once are gone at once (busy ones are only ever a few)', () => {
+    const t = new RowTable();
+    const all = Array.from({ length: 40 }, (_, i) => ({ uniqueid: String(i + 1) }));
+    t.applyFull(listing(all, T0), T0);
+    const r = t.applyFull(listing(all.slice(0, 20), T0 + 2000), T0 + 2000);
+    expect(t.size).toBe(20);
+    expect(r.recheck).toEqual([]);
+  });
+
   it('after a disconnect replaces everything at once (no second chances for stale rows)', () => {
     const t = new RowTable();
     t.applyFull(listing([{ uniqueid: '1' }, { uniqueid: '2' }], T0), T0);

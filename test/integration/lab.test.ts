@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import {
   addClients,
@@ -310,6 +311,7 @@ describe('the lab', () => {
       const first = await stopLab(other);
       expect(first.removed).toHaveLength(6);
       expect((await stopLab(other)).removed).toEqual([]);
+      await rm(other.dir, { recursive: true, force: true });
     }
     const { stdout } = await run('ip', ['netns', 'list']);
     expect(stdout).not.toMatch(/^swu-/m);

@@ -1,8 +1,9 @@
-import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, type Key, render, Text, useApp, useInput, useStdout } from 'ink';
 import {
   memo,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -468,7 +469,27 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     } else setPrompt({ kind: 'redirect', targets: p.targets, text });
   };
 
-  useInput((input, key) => {
+  // Keys are handled one per committed render, each with the closure of a render that already
+  // shows every earlier key's effect: "t" then "y" typed faster than a frame still confirms, and
+  // a fast-typed gateway address loses no character.
+  const onKeyRef = useRef<(input: string, key: Key) => void>(() => {});
+  const keyQueue = useRef<[string, Key][]>([]);
+  const keyBusy = useRef(false);
+  const [, bumpKeys] = useState(0);
+  const drainKey = useCallback(() => {
+    const next = keyQueue.current.shift();
+    if (!next) {
+      keyBusy.current = false;
+      return;
+    }
+    keyBusy.current = true;
+    onKeyRef.current(next[0], next[1]);
+    bumpKeys((n) => n + 1);
+  }, []);
+  useLayoutEffect(() => {
+    if (keyBusy.current) drainKey();
+  });
+  onKeyRef.current = (input, key) => {
     const name = keyName(input, key);
     if (confirm) {
       if (name === 'y' || name === 'Y') {
@@ -488,7 +509,15 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     const mode: Mode = overlay ? overlay.kind : view;
     const id = resolveKey(mode, name, snap.readOnly);
     if (id) doAction(id);
-  });
+  };
+  const onKey = useCallback(
+    (input: string, key: Key) => {
+      keyQueue.current.push([input, key]);
+      if (!keyBusy.current) drainKey();
+    },
+    [drainKey],
+  );
+  useInput(onKey);
 
   // --- drawing -------------------------------------------------------------------------------
   if (tooSmall) {
@@ -676,8 +705,8 @@ function statusLine(o: {
   if (o.prompt?.kind === 'filter')
     return fitWidth(`/${sanitize(o.prompt.text)}▏  Enter keeps · Esc clears`, width);
   if (o.prompt?.kind === 'redirect') {
-    const q = `Redirect ${describeTargets(o.prompt.targets)} to gateway: ${sanitize(o.prompt.text)}▏`;
-    const err = o.prompt.error ? `  ${sanitize(o.prompt.error)}` : '  Enter sends · Esc cancels';
+    const q = `Redirect ${describeTargets(o.prompt.targets)} to: ${sanitize(o.prompt.text)}▏`;
+    const err = o.prompt.error ? ` ✗ ${sanitize(o.prompt.error)}` : '  Enter sends · Esc cancels';
     return (
       t.paint(truncate(q, width), { fg: 'yellow', bold: true }) +
       t.paint(fitWidth(err, Math.max(0, width - Math.min(width, q.length))), {

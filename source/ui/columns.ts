@@ -38,8 +38,9 @@ export type ColumnId =
 export interface ColumnDef {
   id: ColumnId;
   title: string;
-  /** Minimum width; flexible columns grow up to `max`. */
+  /** Minimum width; flexible columns grow first to `want`, then evenly up to `max`. */
   width: number;
+  want?: number;
   max?: number;
   align: 'left' | 'right';
   /** Lower keeps its place longer as the terminal narrows. */
@@ -49,17 +50,35 @@ export interface ColumnDef {
 
 /** In display order. */
 export const SA_COLUMNS: readonly ColumnDef[] = [
-  { id: 'name', title: 'NAME', width: 12, max: 28, align: 'left', priority: 0, sort: 'name' },
+  {
+    id: 'name',
+    title: 'NAME',
+    width: 12,
+    want: 16,
+    max: 28,
+    align: 'left',
+    priority: 0,
+    sort: 'name',
+  },
   { id: 'id', title: 'ID', width: 5, align: 'right', priority: 2, sort: 'id' },
   { id: 'state', title: 'STATE', width: 11, align: 'left', priority: 1, sort: 'state' },
   { id: 'ver', title: 'V', width: 2, align: 'left', priority: 12, sort: 'ver' },
   { id: 'local', title: 'LOCAL', width: 21, max: 30, align: 'left', priority: 11, sort: 'local' },
   { id: 'remote', title: 'REMOTE', width: 21, max: 30, align: 'left', priority: 3, sort: 'remote' },
-  { id: 'rid', title: 'REMOTE-ID', width: 14, max: 40, align: 'left', priority: 7, sort: 'rid' },
+  {
+    id: 'rid',
+    title: 'REMOTE-ID',
+    width: 14,
+    want: 22,
+    max: 40,
+    align: 'left',
+    priority: 7,
+    sort: 'rid',
+  },
   { id: 'est', title: 'EST', width: 6, align: 'right', priority: 6, sort: 'est' },
   { id: 'rekey', title: 'REKEY', width: 6, align: 'right', priority: 4, sort: 'rekey' },
   { id: 'spis', title: 'SPI-IN/OUT', width: 17, align: 'left', priority: 13 },
-  { id: 'ts', title: 'SELECTORS', width: 20, max: 60, align: 'left', priority: 14 },
+  { id: 'ts', title: 'SELECTORS', width: 20, want: 32, max: 60, align: 'left', priority: 14 },
   { id: 'bin', title: 'IN', width: 6, align: 'right', priority: 10, sort: 'bin' },
   { id: 'bout', title: 'OUT', width: 6, align: 'right', priority: 10, sort: 'bout' },
   { id: 'rin', title: 'IN/s', width: 7, align: 'right', priority: 5, sort: 'rin' },
@@ -108,6 +127,11 @@ export function layoutColumns(defs: readonly ColumnDef[], total: number): Placed
   // Spare cells go round the flexible columns one at a time, so each grows evenly.
   let spare = total - used;
   const flex = placed.filter((p) => p.def.max !== undefined);
+  for (const p of flex) {
+    const grow = Math.max(0, Math.min(spare, (p.def.want ?? p.width) - p.width));
+    p.width += grow;
+    spare -= grow;
+  }
   while (spare > 0) {
     let grew = false;
     for (const p of flex) {

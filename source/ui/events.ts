@@ -66,7 +66,7 @@ export function eventsBodyLines(b: EventsBody): string[] {
   const t = b.theme;
   const rows = b.height - 1;
   const state = b.paused ? 'PAUSED' : b.following ? 'following' : 'scrolled back (End follows)';
-  const title = `level ≤ ${b.maxLevel} · ${formatCount(b.shown.length)} shown of ${formatCount(b.log.entries.length)} kept (${formatCount(b.log.capacity)} max) · dropped ${formatCount(b.log.dropped)} · undelivered ${formatCount(b.log.undelivered)} · ${state}`;
+  const title = `${state} · level ≤ ${b.maxLevel} · dropped ${formatCount(b.log.dropped)} · undelivered ${formatCount(b.log.undelivered)} · ${formatCount(b.shown.length)} shown of ${formatCount(b.log.entries.length)} kept (max ${formatCount(b.log.capacity)})`;
   const lines = [
     t.paint(fitWidth(` ${title}`, b.width), {
       bold: true,

@@ -9,8 +9,8 @@ export function gatewayProblem(input: string): string | undefined {
   if (g === '') return 'type an IP address or a hostname';
   if (isIP(g) !== 0) return undefined;
   // Looks numeric but is not an address: "300.1.2.3" or "10.0.0" must not pass as hostnames.
-  if (/^[\d.]+$/.test(g)) return `"${g}" is not a valid IPv4 address`;
-  if (g.includes(':')) return `"${g}" is not a valid IPv6 address`;
-  if (!HOSTNAME.test(g)) return `"${g}" is neither an IP address nor a hostname`;
+  if (/^[\d.]+$/.test(g)) return 'not a valid IPv4 address';
+  if (g.includes(':')) return 'not a valid IPv6 address';
+  if (!HOSTNAME.test(g)) return 'neither an IP address nor a hostname';
   return undefined;
 }

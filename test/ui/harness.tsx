@@ -121,6 +121,25 @@ export const KEYS = {
 
 const settle = () => new Promise<void>((r) => setTimeout(r, 5));
 
+/**
+ * Every key makes the App render at least once; wait for that frame and then for the output to
+ * stay unchanged a little, so a loaded machine cannot make an assertion read an older frame.
+ */
+async function quiet(stdout: FakeStdout, before: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  let seen = before;
+  let still = 0;
+  while (Date.now() < deadline) {
+    await settle();
+    const n = stdout.frames.length;
+    if (n > before && n === seen) {
+      still++;
+      if (still >= 2) return;
+    } else still = 0;
+    seen = n;
+  }
+}
+
 export interface Screen {
   monitor: FakeMonitor;
   stdout: FakeStdout;
@@ -169,14 +188,19 @@ export async function renderApp(
     frame: () => raw().replace(/\x1b\[[0-9;]*m/g, ''),
     async press(...keys) {
       for (const k of keys) {
+        const before = stdout.frames.length;
         stdin.write(k);
-        await settle();
+        await quiet(stdout, before);
+        // A lone ESC is held by Ink until the event loop turns (it may start a sequence):
+        // let it go before the next key, or the two would read as Alt+key.
+        if (k === '\x1b') await new Promise<void>((r) => setTimeout(r, 30));
       }
     },
     async type(text) {
       for (const ch of text) {
+        const before = stdout.frames.length;
         stdin.write(ch);
-        await settle();
+        await quiet(stdout, before);
       }
     },
     settle,

@@ -62,6 +62,13 @@ export interface Listed {
   at: number;
 }
 
+/** A full listing being applied as it arrives. */
+export interface FullListing {
+  /** One IKE_SA of the listing; returns whether the rows changed. */
+  add(ike: IkeSa, at: number): boolean;
+  finish(): { changed: boolean; recheck: string[] };
+}
+
 /** Rates from two samples closer than this are noise; the previous rate stands. */
 const MIN_RATE_SPAN_MS = 500;
 /**
@@ -269,46 +276,76 @@ export class RowTable {
    * listing missed once.
    */
   applyFull(listed: readonly Listed[], startedAt: number): { changed: boolean; recheck: string[] } {
-    const next = new Map<string, IkeRow>();
+    const full = this.beginFull(startedAt);
+    for (const { ike, at } of listed) full.add(ike, at);
+    return full.finish();
+  }
+
+  /**
+   * A full listing applied as it streams in: each IKE_SA updates its row at once (rows appear
+   * while a listing of thousands is still running, and the work is spread out); `finish()`
+   * then drops what the listing did not contain and puts the rows in the daemon's order.
+   */
+  beginFull(startedAt: number): FullListing {
+    const seen = new Set<string>();
     const recheck: string[] = [];
     let changed = false;
-    for (const { ike, at } of listed) {
-      const id = ike.uniqueid;
-      if (next.has(id)) continue;
-      if ((this.gone.get(id) ?? -Infinity) >= startedAt) {
+    let done = false;
+    return {
+      add: (ike, at) => {
+        const id = ike.uniqueid;
+        if (done || seen.has(id)) return false;
+        seen.add(id);
+        if ((this.gone.get(id) ?? -Infinity) >= startedAt) return false;
+        const existing = this.rows.get(id);
+        if (existing && (this.touched.get(id) ?? -Infinity) >= startedAt) {
+          // An event spoke after the listing began: the listing's copy may be older.
+          recheck.push(id);
+          return false;
+        }
+        this.refreshed.set(id, at);
+        this.missed.delete(id);
+        const row = this.rowFromListing(ike, at, existing);
+        if (row === existing) return false;
+        this.put(row);
         changed = true;
-        continue;
-      }
-      const existing = this.rows.get(id);
-      if (existing && (this.touched.get(id) ?? -Infinity) >= startedAt) {
-        // An event spoke after the listing began: the listing's copy may be older.
-        next.set(id, existing);
-        recheck.push(id);
-        continue;
-      }
-      const row = this.rowFromListing(ike, at, existing);
-      if (row !== existing) changed = true;
-      next.set(id, row);
-      this.refreshed.set(id, at);
-      this.missed.delete(id);
+        return true;
+      },
+      finish: () => {
+        done = true;
+        return this.finishFull(seen, startedAt, recheck, changed);
+      },
+    };
+  }
+
+  private finishFull(
+    seen: ReadonlySet<string>,
+    startedAt: number,
+    recheck: string[],
+    changedSoFar: boolean,
+  ): { changed: boolean; recheck: string[] } {
+    let changed = changedSoFar;
+    const next = new Map<string, IkeRow>();
+    for (const id of seen) {
+      const row = this.rows.get(id);
+      if (row) next.set(id, row);
     }
-    const missing: string[] = [];
+    const cameUp = (id: string) => (this.touched.get(id) ?? -Infinity) >= startedAt;
+    let missing = 0;
+    for (const id of this.rows.keys()) if (!next.has(id) && !cameUp(id)) missing++;
+    const cap = Math.max(MIN_UNCONFIRMED_MISSES, this.rows.size * UNCONFIRMED_MISS_SHARE);
+    const secondChance = !this.untrusted && missing <= cap;
     for (const [id, row] of this.rows) {
       if (next.has(id)) continue;
-      if ((this.touched.get(id) ?? -Infinity) >= startedAt) {
+      if (cameUp(id)) {
         next.set(id, row); // came up while the listing ran
         continue;
       }
-      missing.push(id);
-    }
-    const cap = Math.max(MIN_UNCONFIRMED_MISSES, this.rows.size * UNCONFIRMED_MISS_SHARE);
-    const secondChance = !this.untrusted && missing.length <= cap;
-    for (const id of missing) {
       const firstMiss = this.missed.get(id);
       if (secondChance && (firstMiss === undefined || firstMiss >= startedAt)) {
         // `noblock` skips IKE_SAs that are busy this instant; gone only if missed again.
         if (firstMiss === undefined) this.missed.set(id, startedAt);
-        next.set(id, this.rows.get(id)!);
+        next.set(id, row);
         recheck.push(id);
       } else {
         this.missed.delete(id);
@@ -316,9 +353,11 @@ export class RowTable {
         changed = true;
       }
     }
-    if (!changed && !sameOrder(this.rows, next)) changed = true;
-    this.rows = next;
-    if (changed) this.dirty = true;
+    if (!sameOrder(this.rows, next)) {
+      changed = true;
+      this.rows = next;
+      this.dirty = true;
+    }
     this.untrusted = false;
     this.prune(startedAt);
     return { changed, recheck };

@@ -303,8 +303,10 @@ export class MonitorStore implements Monitor {
       this.connsDue = true;
       void this.pollLoop(link);
     } catch (err) {
-      for (const s of opened) void s.close().catch(() => {});
+      // Lose first: closing a session fires its 'close' handler at once, which would report
+      // "the daemon closed the connection" instead of the real reason (a timeout, bad bytes).
       this.lose(gen, err);
+      for (const s of opened) void s.close().catch(() => {});
     }
   }
 
@@ -502,20 +504,24 @@ export class MonitorStore implements Monitor {
   }
 
   /** Read a listing, aborting when the daemon falls silent for too long. */
-  private async drain(link: Link, args: Parameters<SessionPort['listSas']>[0], timeoutMs: number) {
+  private async drain(
+    link: Link,
+    args: Parameters<SessionPort['listSas']>[0],
+    timeoutMs: number,
+    onItem: (ike: IkeSa, at: number) => void,
+  ): Promise<void> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => controller.abort(), LISTING_SILENCE_MS);
     };
-    const listed: Listed[] = [];
     arm();
     try {
       const stream = link.poll.listSas(args, { timeoutMs, signal: controller.signal });
       for await (const ike of stream as AsyncIterable<IkeSa>) {
-        listed.push({ ike, at: this.now() });
         arm();
+        if (link.gen === this.gen) onItem(ike, this.now());
       }
       await stream.result;
     } catch (err) {
@@ -526,14 +532,16 @@ export class MonitorStore implements Monitor {
     } finally {
       clearTimeout(timer);
     }
-    return listed;
   }
 
   private async listFull(link: Link): Promise<void> {
     const startedAt = this.now();
     // Generous: a listing at scale takes seconds; silence is caught separately by drain().
     const timeoutMs = Math.max(60_000, 10 * (this.fullMs ?? 0));
-    const listed = await this.drain(link, { noblock: true }, timeoutMs);
+    const full = this.table.beginFull(startedAt);
+    await this.drain(link, { noblock: true }, timeoutMs, (ike, at) => {
+      if (full.add(ike, at)) this.changed(false);
+    });
     if (link.gen !== this.gen) return;
     const endedAt = this.now();
     const cost = endedAt - startedAt;
@@ -543,7 +551,7 @@ export class MonitorStore implements Monitor {
     this.lastFullStartAt = startedAt;
     this.lastFullEndAt = endedAt;
     const wasUntrusted = this.untrusted;
-    const { recheck } = this.table.applyFull(listed, startedAt);
+    const { recheck } = full.finish();
     this.needFull = false;
     this.untrusted = false;
     this.lastUpdateAt = endedAt;
@@ -570,7 +578,10 @@ export class MonitorStore implements Monitor {
   private async listOne(link: Link, id: string): Promise<void> {
     this.urgent = this.urgent.filter((u) => u !== id);
     const startedAt = this.now();
-    const listed = await this.drain(link, { 'ike-id': id, noblock: true }, FILTERED_TIMEOUT_MS);
+    const listed: Listed[] = [];
+    await this.drain(link, { 'ike-id': id, noblock: true }, FILTERED_TIMEOUT_MS, (ike, at) =>
+      listed.push({ ike, at }),
+    );
     if (link.gen !== this.gen) return;
     const endedAt = this.now();
     const cost = endedAt - startedAt;

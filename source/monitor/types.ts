@@ -34,7 +34,11 @@ export interface ChildRow {
   rateOut?: number;
   /** When the counters and relative times in `sa` were true (ms since epoch). */
   listedAt: number;
-  /** The uniqueid of the first CHILD_SA in this chain of rekeys (also the tail of `key`). */
+  /**
+   * The uniqueid of the first CHILD_SA in this chain of rekeys. While a rekey is under way and
+   * the daemon still lists the old CHILD_SA, only the newest has the key `${ikeKey}/${lineage}`;
+   * the old one's key is `${ikeKey}/${lineage}/${its uniqueid}`, so keys stay unique.
+   */
   lineage?: string;
 }
 

@@ -42,3 +42,12 @@ export function exitWithError(e: unknown): never {
   );
   process.exit(usage ? 2 : 1);
 }
+
+/** A reader that went away (`| head`) is not an error worth a stack trace; stop writing quietly. */
+export function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}

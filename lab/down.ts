@@ -1,7 +1,8 @@
 /** `npm run lab:down`: stop the developer lab's daemons and delete its namespaces (safe to repeat). */
-import { exitWithError, parseNoArgs } from './args.js';
+import { exitWithError, ignoreClosedOutput, parseNoArgs } from './args.js';
 import { labEnv, stopLab } from './lab.js';
 
+ignoreClosedOutput();
 try {
   parseNoArgs(process.argv.slice(2));
   const loc = labEnv();

@@ -126,36 +126,43 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   let step = 'checking packages';
+  let abandoned = false;
+  // Once the deadline has passed, the steps still running stop at the next boundary instead
+  // of building on after the caller was told the lab failed.
+  const at = (name: string) => {
+    if (abandoned) throw new LabError(`abandoned at ${name}`);
+    step = name;
+  };
   const base = async (): Promise<LabInfo> => {
     await ensurePackages(log);
-    step = 'removing an earlier lab';
+    at('removing an earlier lab');
     await stopLab(loc);
     await mkdir(loc.dir, { recursive: true, mode: 0o755 });
     // The daemons' mount namespaces bind the lab dir by its real path (see daemon.ts).
     const dir = await realpath(loc.dir);
     const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0);
-    step = 'writing certificates and configs';
+    at('writing certificates and configs');
     log(`writing certificates and configs to ${dir}`);
     await writeConfigs(lab);
     await makePki(dir);
-    step = 'creating network namespaces';
+    at('creating network namespaces');
     log(`creating namespaces ${NAMESPACE_ROLES.map((r) => lab.ns[r]).join(' ')}`);
     await createNetwork(lab);
     for (const host of HOSTS) {
-      step = `starting ${host}'s charon (log ${lab.logs[host]})`;
+      at(`starting ${host}'s charon (log ${lab.logs[host]})`);
       await startDaemon(lab, host);
     }
-    step = 'loading swanctl.conf into each daemon';
+    at('loading swanctl.conf into each daemon');
     log('daemons up; loading connections, pools and credentials');
     await Promise.all(HOSTS.map((h) => loadConfig(lab, h)));
-    step = 'bringing up net-net, carol and dave';
+    at('bringing up net-net, carol and dave');
     log('bringing up net-net (sun→moon), carol→moon and dave→moon');
     await Promise.all(
       HOSTS.flatMap((h) =>
         INITIATES[h].map((child) => initiate(lab, h, child, Math.ceil(timeoutMs / 2000))),
       ),
     );
-    step = 'checking the SAs on moon';
+    at('checking the SAs on moon');
     await verifyBaseSas(lab);
     await saveLab(lab);
     return lab;
@@ -163,19 +170,20 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new LabError(
-            `the lab did not come up within ${Math.round(timeoutMs / 1000)} s (stuck ${step}); daemon logs: ${loc.dir}/<host>/charon.log`,
-          ),
+    timer = setTimeout(() => {
+      abandoned = true;
+      reject(
+        new LabError(
+          `the lab did not come up within ${Math.round(timeoutMs / 1000)} s (stuck ${step}); daemon logs: ${loc.dir}/<host>/charon.log`,
         ),
-      timeoutMs,
-    );
+      );
+    }, timeoutMs);
   });
   let lab: LabInfo;
   try {
-    lab = await Promise.race([base(), deadline]);
+    const building = base();
+    building.catch(() => {});
+    lab = await Promise.race([building, deadline]);
   } finally {
     clearTimeout(timer);
   }

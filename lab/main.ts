@@ -4,13 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { exitWithError, parseUpArgs } from './args.js';
+import { exitWithError, ignoreClosedOutput, parseUpArgs } from './args.js';
 import { daemonAnswers } from './daemon.js';
 import { labEnv, readLab, startLab, swanctl } from './lab.js';
 import { printLab, stopHint } from './report.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url);
 
+ignoreClosedOutput();
 try {
   const { clients } = parseUpArgs(process.argv.slice(2));
   const loc = labEnv();

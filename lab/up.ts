@@ -1,8 +1,9 @@
 /** `npm run lab:up [-- --clients N]`: start the developer lab (tearing down an earlier one). */
-import { exitWithError, parseUpArgs } from './args.js';
+import { exitWithError, ignoreClosedOutput, parseUpArgs } from './args.js';
 import { startLab } from './lab.js';
 import { printLab } from './report.js';
 
+ignoreClosedOutput();
 try {
   const { clients } = parseUpArgs(process.argv.slice(2));
   const started = Date.now();

@@ -319,3 +319,36 @@ describe('the lab', () => {
     expect((await oracleListSas(lab.sockets.moon)).length).toBe(3);
   });
 });
+
+describe('the lab commands', () => {
+  const tsx = 'node_modules/.bin/tsx';
+  // Bad input is refused before anything is touched, so these never disturb a running lab.
+  const cases: [string, string[], string[], RegExp][] = [
+    ['an unknown flag', [], ['lab/up.ts', '--bogus'], /^lab: unknown argument "--bogus"/],
+    [
+      'a count that is not a number',
+      [],
+      ['lab/up.ts', '--clients', 'many'],
+      /^lab: --clients wants a whole number/,
+    ],
+    ['a missing count', [], ['lab/up.ts', '--clients'], /^lab: --clients needs a number/],
+    ['an argument to lab:down', [], ['lab/down.ts', 'now'], /^lab: unknown argument "now"/],
+    [
+      'a user who is not root',
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      ['lab/up.ts'],
+      /^lab: the lab needs root to create network namespaces$/,
+    ],
+  ];
+  for (const [what, wrapper, args, message] of cases) {
+    it(`refuses ${what} with one line and exit code 2`, async () => {
+      const [cmd, ...rest] = [...wrapper, tsx, ...args] as [string, ...string[]];
+      const res = await run(cmd, rest, { allowFailure: true, timeoutMs: 60_000 });
+      expect(res.code).toBe(2);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+      expect(res.stdout).toBe('');
+    });
+  }
+});

@@ -147,7 +147,14 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   const rowModel = useMemo(createRowModel, []);
   const saRows = rowModel({ ikes: snap.ikes, filter: filters.sas, sort, folds });
   const cRows = useMemo(() => connRows(snap.conns, filters.conns), [snap.conns, filters.conns]);
-  const up = useMemo(() => upCounts(snap.ikes), [snap.ikes]);
+  const up = useMemo(
+    () => (view === 'conns' ? upCounts(snap.ikes) : new Map<string, number>()),
+    [view, snap.ikes],
+  );
+  const ikeCount = useMemo(
+    () => saRows.reduce((n, r) => n + (r.kind === 'ike' ? 1 : 0), 0),
+    [saRows],
+  );
   const evLog = frozen ?? snap.events;
   const evShown = useMemo(
     () => filterEvents(evLog.entries, evLevel, filters.events),
@@ -619,7 +626,7 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   const info = [
     filters[view] ? `filter "${sanitize(filters[view])}"` : '',
     view === 'sas' ? `sort ${SORT_TITLES[sort.column]}${sort.desc ? '▼' : '▲'}` : '',
-    view === 'sas' ? `${saRows.filter((r) => r.kind === 'ike').length} shown` : '',
+    view === 'sas' ? `${ikeCount} shown` : '',
     tags > 0 ? `${tags} tagged` : '',
   ]
     .filter(Boolean)
@@ -726,39 +733,57 @@ export interface RunOptions {
   noColor?: boolean;
 }
 
+export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.Signals };
+
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';
+const CLEAR = '\x1b[H\x1b[2J';
+/** After a crash the terminal is restored at once; the process exits this soon if nobody else ends it. */
+const CRASH_EXIT_MS = 1000;
 
 /**
  * Full screen in the alternate buffer until the user quits or a SIGTERM/SIGHUP/SIGINT arrives;
- * the terminal is restored on every path out, crashes included. Resolves with why it ended; the
- * caller owns the monitor (start it before, stop it after).
+ * the terminal is restored on every path out (quit, signal, uncaught exception, unhandled
+ * rejection, process exit). Resolves with why it ended; on a crash it rejects after restoring and
+ * printing one line. The caller owns the monitor: start it before, stop it after.
  */
-export function runApp(
-  monitor: Monitor,
-  options: RunOptions = {},
-): Promise<{ reason: 'quit' | 'signal'; signal?: NodeJS.Signals }> {
+export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunResult> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   const stderr = options.stderr ?? process.stderr;
-  stdout.write(ENTER_ALT);
 
   let restored = false;
-  let detach = () => {};
   let instance: ReturnType<typeof render> | undefined;
+  const listeners: [string, (...args: never[]) => void][] = [];
+  const on = (event: string, fn: (...args: never[]) => void) => {
+    listeners.push([event, fn]);
+    process.on(event, fn as () => void);
+  };
+  // A resized terminal may have moved or reflowed what Ink drew; start from a blank screen and
+  // make Ink forget its previous frame so the next one is drawn whole.
+  const onResize = () => {
+    if (restored) return;
+    stdout.write(CLEAR);
+    instance?.clear();
+  };
   const restore = () => {
     if (restored) return;
     restored = true;
+    stdout.off('resize', onResize);
+    // Ink's signal-exit kills the process on a signal when no other listener is left; ours stay
+    // until this turn ends so the caller gets the result and decides how to exit.
+    setImmediate(() => {
+      for (const [event, fn] of listeners) process.off(event, fn as () => void);
+    });
     try {
       instance?.unmount();
     } catch {
       // the terminal matters more than a clean unmount
     }
     stdout.write(LEAVE_ALT);
-    detach();
   };
 
-  return new Promise((resolve, reject) => {
+  return new Promise<RunResult>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
       restore();
       resolve({ reason: 'signal', signal });
@@ -767,23 +792,17 @@ export function runApp(
       restore();
       stderr.write(`swantop: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;
+      setTimeout(() => process.exit(1), CRASH_EXIT_MS).unref();
       reject(err);
     };
-    const onExit = () => restore();
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onSignal);
-    process.on('SIGINT', onSignal);
-    process.on('uncaughtException', onCrash);
-    process.on('unhandledRejection', onCrash);
-    process.on('exit', onExit);
-    detach = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', onSignal);
-      process.off('SIGINT', onSignal);
-      process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
-      process.off('exit', onExit);
-    };
+    on('SIGTERM', onSignal);
+    on('SIGHUP', onSignal);
+    on('SIGINT', onSignal);
+    on('uncaughtException', onCrash);
+    on('unhandledRejection', onCrash);
+    on('exit', restore);
+    stdout.write(ENTER_ALT);
+    stdout.on('resize', onResize);
     try {
       instance = render(<App monitor={monitor} noColor={options.noColor} />, {
         stdout,

@@ -1,0 +1,49 @@
+import { EventEmitter } from 'node:events';
+import { runApp } from '../../source/ui/app.js';
+import { sampleRows, snapshot } from './fixtures.js';
+import { FakeMonitor } from './harness.js';
+
+/*
+ * A child process for run-app.test.ts: runs the real runApp on this process's stdout (a pipe the
+ * test reads) and ends it the way argv[2] says: quit key, SIGTERM, SIGHUP, or a crash.
+ */
+
+class TtyStdin extends EventEmitter {
+  isTTY = true;
+  private queue: string[] = [];
+  push(s: string): void {
+    this.queue.push(s);
+    this.emit('readable');
+  }
+  read = (): string | null => this.queue.shift() ?? null;
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+const mode = process.argv[2];
+const stdin = new TtyStdin();
+const monitor = new FakeMonitor(snapshot(sampleRows(3)));
+const out = process.stdout;
+Object.assign(out, { columns: 100, rows: 30 });
+
+setTimeout(() => {
+  if (mode === 'quit') stdin.push('q');
+  else if (mode === 'sigterm') process.kill(process.pid, 'SIGTERM');
+  else if (mode === 'sighup') process.kill(process.pid, 'SIGHUP');
+  else if (mode === 'crash') throw new Error('boom from a timer');
+}, 300);
+
+runApp(monitor, { stdout: out, stdin: stdin as unknown as NodeJS.ReadStream }).then(
+  (r) => {
+    out.write(`\nRESULT ${JSON.stringify(r)}\n`);
+    process.exit(0);
+  },
+  (e: unknown) => {
+    out.write(`\nREJECTED ${e instanceof Error ? e.message : String(e)}\n`);
+    // Exit is left to runApp's own crash timer, which is what this proves.
+  },
+);

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+// runApp in a real child process: the terminal (here, a pipe we read) must be back in the main
+// buffer with a visible cursor after every way out.
+
+const child = fileURLToPath(new URL('./run-app-child.tsx', import.meta.url));
+const ENTER = '\x1b[?1049h';
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+
+function run(mode: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, CI: '', FORCE_COLOR: '0' },
+  });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+}
+
+/** Entered the alternate buffer first, drew the screen, and left it after the last frame. */
+function expectRestored(out: string) {
+  expect(out.startsWith(ENTER)).toBe(true);
+  expect(out).toContain('conn-1');
+  const leave = out.lastIndexOf(LEAVE);
+  expect(leave).toBeGreaterThan(out.lastIndexOf('conn-1'));
+  // Nothing drawn after leaving but our own result line.
+  expect(out.slice(leave + LEAVE.length).trim()).toMatch(/^(RESULT|REJECTED)/);
+}
+
+describe('runApp restores the terminal', () => {
+  test('on q', () => {
+    const r = run('quit');
+    expectRestored(r.out);
+    expect(r.out).toContain('RESULT {"reason":"quit"}');
+    expect(r.code).toBe(0);
+  });
+
+  test('on SIGTERM', () => {
+    const r = run('sigterm');
+    expectRestored(r.out);
+    expect(r.out).toContain('RESULT {"reason":"signal","signal":"SIGTERM"}');
+  });
+
+  test('on SIGHUP', () => {
+    const r = run('sighup');
+    expectRestored(r.out);
+    expect(r.out).toContain('RESULT {"reason":"signal","signal":"SIGHUP"}');
+  });
+
+  test('on a crash: one line on stderr, exit status 1', () => {
+    const r = run('crash');
+    expectRestored(r.out);
+    expect(r.out).toContain('REJECTED boom from a timer');
+    expect(r.err.trim()).toBe('swantop: boom from a timer');
+    expect(r.code).toBe(1);
+  });
+});

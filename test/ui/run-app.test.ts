@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { nonCiEnv } from './child-env.js';
 
 // runApp in a real child process: the terminal (here, a pipe we read) must be back in the main
 // buffer with a visible cursor after every way out.
@@ -13,7 +14,7 @@ function run(mode: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], {
     encoding: 'utf8',
     timeout: 30_000,
-    env: { ...process.env, CI: '', FORCE_COLOR: '0' },
+    env: nonCiEnv(),
   });
   return { out: r.stdout, err: r.stderr, code: r.status };
 }

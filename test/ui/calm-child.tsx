@@ -1,0 +1,74 @@
+import { EventEmitter } from 'node:events';
+import { render } from 'ink';
+import { App } from '../../source/ui/app.js';
+import { ikeRow, sampleRows, snapshot, T0 } from './fixtures.js';
+import { FakeMonitor } from './harness.js';
+
+/*
+ * A child process for calm.test.ts: the real App under Ink's incremental renderer on a
+ * 200×50 "terminal" that counts the bytes written after each change. Run outside the test
+ * runner because Ink draws nothing incrementally when it believes it runs in CI.
+ */
+
+class Tty extends EventEmitter {
+  isTTY = true;
+  columns = 200;
+  rows = 50;
+  bytes = 0;
+  write = (s: string) => {
+    this.bytes += Buffer.byteLength(s);
+    return true;
+  };
+}
+
+class TtyStdin extends EventEmitter {
+  isTTY = true;
+  private queue: string[] = [];
+  push(s: string): void {
+    this.queue.push(s);
+    this.emit('readable');
+  }
+  read = (): string | null => this.queue.shift() ?? null;
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rows = sampleRows(100);
+const monitor = new FakeMonitor(snapshot(rows));
+const out = new Tty();
+const stdin = new TtyStdin();
+const inst = render(<App monitor={monitor} clock={() => T0 + 2000} />, {
+  stdout: out as unknown as NodeJS.WriteStream,
+  stdin: stdin as unknown as NodeJS.ReadStream,
+  incrementalRendering: true,
+  maxFps: 20,
+  patchConsole: false,
+  exitOnCtrlC: false,
+});
+
+const result: Record<string, number> = {};
+const step = async (name: string, act: () => void, ms = 300) => {
+  const before = out.bytes;
+  act();
+  await wait(ms);
+  result[name] = out.bytes - before;
+};
+
+await wait(300);
+result.first = out.bytes;
+// One CHILD_SA's counters moved: a new row object for that IKE_SA only, as the store does.
+await step('oneRow', () => {
+  const next = [...rows];
+  next[2] = ikeRow(rows[2]!.sa, T0, { in: 123_456, out: 654_321 });
+  monitor.set(snapshot(next, { version: 2 }));
+});
+await step('idleSecond', () => {}, 1300);
+await step('keyDown', () => stdin.push('j'));
+inst.unmount();
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);

@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { nonCiEnv } from './child-env.js';
+
+// Calm output: under Ink's incremental renderer, a change redraws the lines it touched and an idle
+// second redraws nothing (bytes, not time, so this holds on any machine).
+
+test('one changed row writes about one line; an idle second writes nothing', () => {
+  const child = fileURLToPath(new URL('./calm-child.tsx', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: nonCiEnv(),
+  });
+  expect(r.stderr).not.toMatch(/error/i);
+  const bytes = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  // The whole first frame: 49 lines of 200 cells.
+  expect(bytes.first).toBeGreaterThan(49 * 200);
+  // A 200-cell line with its colours is well under 600 bytes; the header totals may change too.
+  expect(bytes.oneRow).toBeGreaterThan(0);
+  expect(bytes.oneRow).toBeLessThan(2 * 600);
+  expect(bytes.idleSecond).toBe(0);
+  // The selection moves: two lines change.
+  expect(bytes.keyDown).toBeGreaterThan(0);
+  expect(bytes.keyDown).toBeLessThan(3 * 600);
+});

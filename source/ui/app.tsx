@@ -127,7 +127,15 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   const [status, setStatus] = useState<Status | undefined>();
   const [sort, setSort] = useState<SortSpec>({ column: 'id', desc: false });
   const [folds, setFolds] = useState<Folds>(NO_FOLDS);
-  const [saSel, setSaSel] = useState({ key: undefined as string | undefined, index: 0, top: 0 });
+  const [saSel, setSaSel] = useState<{
+    key?: string;
+    lineage?: string;
+    index: number;
+    top: number;
+  }>({
+    index: 0,
+    top: 0,
+  });
   const [saTags, setSaTags] = useState<ReadonlyMap<string, Target>>(new Map());
   const [connSel, setConnSel] = useState({ index: 0, top: 0 });
   const [connTags, setConnTags] = useState<ReadonlyMap<string, { conn: string; child?: string }>>(
@@ -174,7 +182,10 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   const saPos = useMemo(() => {
     let index = saSel.index;
     if (saSel.key !== undefined) {
-      const found = saRows.findIndex((r) => r.key === saSel.key);
+      let found = saRows.findIndex((r) => r.key === saSel.key);
+      // Rekeyed: a new key, the same lineage.
+      if (found < 0 && saSel.lineage !== undefined)
+        found = saRows.findIndex((r) => rowLineage(r) === saSel.lineage);
       if (found >= 0) index = found;
     }
     return scrollTo(index, saSel.top, saRows.length, listHeight);
@@ -245,7 +256,12 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
 
   const moveSa = (to: number) => {
     const p = scrollTo(to, saPos.top, saRows.length, listHeight);
-    setSaSel({ key: saRows[p.selected]?.key, index: p.selected, top: p.top });
+    setSaSel({
+      key: saRows[p.selected]?.key,
+      lineage: rowLineage(saRows[p.selected]),
+      index: p.selected,
+      top: p.top,
+    });
   };
   const moveConn = (to: number) => {
     const p = scrollTo(to, connPos.top, cRows.length, listHeight);
@@ -279,6 +295,12 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     }
   };
 
+  const switchView = (v: ViewId) => {
+    // The connection list changes rarely and is not polled: fetch it when it is looked at.
+    if (v === 'conns' && view !== 'conns') monitor.actions.refreshConns();
+    setView(v);
+  };
+
   const doAction = (id: ActionId) => {
     switch (id) {
       case 'app.quit':
@@ -289,13 +311,13 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
       case 'overlay.close':
         return setOverlay(undefined);
       case 'view.next':
-        return setView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]!);
+        return switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]!);
       case 'view.sas':
-        return setView('sas');
+        return switchView('sas');
       case 'view.conns':
-        return setView('conns');
+        return switchView('conns');
       case 'view.events':
-        return setView('events');
+        return switchView('events');
       case 'poll.faster':
       case 'poll.slower': {
         const ms = nextInterval(snap.intervalMs, id === 'poll.faster' ? -1 : 1);
@@ -352,7 +374,12 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
         if (selectedRow) {
           setFolds(toggleFold(folds, selectedRow.ike.key, id === 'sa.fold'));
           if (id === 'sa.fold' && selectedRow.kind === 'child') {
-            setSaSel({ key: selectedRow.ike.key, index: saPos.selected, top: saPos.top });
+            setSaSel({
+              key: selectedRow.ike.key,
+              lineage: rowLineage(selectedRow),
+              index: saPos.selected,
+              top: saPos.top,
+            });
           }
         }
         return;
@@ -649,6 +676,14 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
       ))}
     </Box>
   );
+}
+
+/** What survives a rekey: the lineage the store gives, scoped to the row's kind. */
+function rowLineage(r: DisplayRow | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.kind === 'ike') return r.ike.lineage === undefined ? undefined : `ike:${r.ike.lineage}`;
+  const ike = r.ike.lineage ?? r.ike.key;
+  return r.child.lineage === undefined ? undefined : `child:${ike}/${r.child.lineage}`;
 }
 
 function pad(lines: string[], height: number, width: number): string[] {

@@ -112,7 +112,11 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
   }
   const lines = [line1, line2, line3];
   if (snap.stale) {
-    const why = snap.link.kind === 'reconnecting' ? `: ${sanitize(snap.link.reason)}` : '';
+    const why = snap.stalled
+      ? `: the daemon has not answered for ${formatDuration((now - snap.stalled.since) / 1000)} (${sanitize(snap.stalled.reason)})`
+      : snap.link.kind === 'reconnecting'
+        ? `: ${sanitize(snap.link.reason)}`
+        : '';
     lines.push(
       t.paint(fitWidth(` STALE — rows below are the last values seen, not live${why}`, width), {
         fg: 'red',

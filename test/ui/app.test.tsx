@@ -133,6 +133,18 @@ describe('screen layout', () => {
     expect(rawLineWith(s, '└─net')).toContain('\x1b[2m');
   });
 
+  test('a daemon that stopped answering: rows stale, the banner says since when and why', async () => {
+    const s = await open(
+      snapshot(sampleRows(1), {
+        stale: true,
+        stalled: { since: T0 - 8000, reason: 'list-sas timed out' },
+      }),
+      W200,
+    );
+    expect(s.frame()).toContain('the daemon has not answered for 10s (list-sas timed out)');
+    expect(lineWith(s, '-conn-1')).toContain('STALE');
+  });
+
   test('polling slowed down: says so and why', async () => {
     const s = await open(
       snapshot(sampleRows(1), {
@@ -423,6 +435,18 @@ describe('keys → actions', () => {
     expect(selectedName(s)).toBe('-conn-2');
   });
 
+  test('the selection follows an IKE_SA through a rekey (new unique id, same lineage)', async () => {
+    const rows = sampleRows(3).map((r) => ({ ...r, lineage: r.key }));
+    const s = await open(snapshot(rows), W80);
+    await s.press('j', 'j');
+    expect(selectedName(s)).toBe('-conn-2');
+    const sa = parseIke('conn-2', ikeTree(99));
+    const rekeyed = { ...ikeRow(sa), lineage: '2' };
+    s.monitor.set(snapshot([rows[0]!, rows[2]!, rekeyed]));
+    await s.press('I'); // any key: the next frame
+    expect(selectedName(s)).toBe('-conn-2');
+  });
+
   test('Enter shows every field of the selected SA; Esc closes', async () => {
     const s = await open(snapshot(sampleRows(2)), W200);
     await s.press('j', KEYS.enter);
@@ -453,6 +477,8 @@ describe('keys → actions', () => {
     expect(lineWith(s, '-conn-1')).toBeDefined();
     await s.press('3', '2');
     expect(lineWith(s, 'roadwarrior')).toBeDefined();
+    // Each time the Connections view is entered, the list is fetched again.
+    expect(s.monitor.actionCalls().filter((c) => c.action === 'refreshConns').length).toBe(2);
     expect(s.quitCount()).toBe(0);
     await s.press('q');
     expect(s.quitCount()).toBe(1);
@@ -498,9 +524,13 @@ describe('connections view', () => {
   test('i initiates the selected connection or child; progress shows in a panel', async () => {
     const s = await open(snapshot(sampleRows(1), { conns: conns() }), W80);
     await s.press('2', 'i');
-    expect(s.monitor.actionCalls()).toEqual([{ action: 'initiate', args: [[{ conn: 'gw-gw' }]] }]);
+    // Looking at the view reloads the list; then the initiate.
+    expect(s.monitor.actionCalls()).toEqual([
+      { action: 'refreshConns', args: [] },
+      { action: 'initiate', args: [[{ conn: 'gw-gw' }]] },
+    ]);
     await s.press('j', 'i');
-    expect(s.monitor.actionCalls()[1]).toEqual({
+    expect(s.monitor.actionCalls()[2]).toEqual({
       action: 'initiate',
       args: [[{ conn: 'gw-gw', child: 'net' }]],
     });
@@ -528,7 +558,7 @@ describe('connections view', () => {
     expect(s.frame()).toContain('Initiate 2 tagged connections? (y/n)');
     await s.press('y');
     // Space tags and moves down: gw-gw, then (past net and dmz) roadwarrior.
-    expect(s.monitor.actionCalls()).toEqual([
+    expect(s.monitor.actionCalls().filter((c) => c.action === 'initiate')).toEqual([
       { action: 'initiate', args: [[{ conn: 'gw-gw' }, { conn: 'roadwarrior' }]] },
     ]);
   });

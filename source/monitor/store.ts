@@ -579,9 +579,11 @@ export class MonitorStore implements Monitor {
     this.urgent = this.urgent.filter((u) => u !== id);
     const startedAt = this.now();
     const listed: Listed[] = [];
-    await this.drain(link, { 'ike-id': id, noblock: true }, FILTERED_TIMEOUT_MS, (ike, at) =>
-      listed.push({ ike, at }),
-    );
+    // Only the first copy of the one IKE_SA asked for is used (applyFiltered): keeping
+    // anything else would let a daemon that never ends the listing fill the memory.
+    await this.drain(link, { 'ike-id': id, noblock: true }, FILTERED_TIMEOUT_MS, (ike, at) => {
+      if (listed.length === 0 && ike.uniqueid === id) listed.push({ ike, at });
+    });
     if (link.gen !== this.gen) return;
     const endedAt = this.now();
     const cost = endedAt - startedAt;

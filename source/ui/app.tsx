@@ -517,8 +517,11 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
       return;
     }
     keyBusy.current = true;
-    onKeyRef.current(next[0], next[1]);
-    bumpKeys((n) => n + 1);
+    try {
+      onKeyRef.current(next[0], next[1]);
+    } finally {
+      bumpKeys((n) => n + 1);
+    }
   }, []);
   useLayoutEffect(() => {
     if (keyBusy.current) drainKey();
@@ -765,7 +768,13 @@ export interface RunOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
+  /** No colours (bold, dim and inverse stay). Default: NO_COLOR set and not empty. */
   noColor?: boolean;
+}
+
+/** https://no-color.org: present and not empty. */
+export function noColorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
 export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.Signals };
@@ -839,7 +848,7 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
     stdout.write(ENTER_ALT);
     stdout.on('resize', onResize);
     try {
-      instance = render(<App monitor={monitor} noColor={options.noColor} />, {
+      instance = render(<App monitor={monitor} noColor={options.noColor ?? noColorFromEnv()} />, {
         stdout,
         stdin,
         stderr,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { MonitorSnapshot, Target } from '../../source/monitor/types.js';
+import { noColorFromEnv } from '../../source/ui/app.js';
 import { BINDINGS } from '../../source/ui/keymap.js';
 import { decodeMessage, encodeMessage } from '../../source/vici/message.js';
 import { parseStats } from '../../source/vici/views.js';
@@ -216,6 +217,12 @@ describe('screen layout', () => {
     await s.press('?');
     expect(s.frame()).not.toContain('rekey the selected');
     expect(s.frame()).toContain('read-only: actions that change the daemon are disabled');
+  });
+
+  test('NO_COLOR: set and not empty means no colour', () => {
+    expect(noColorFromEnv({ NO_COLOR: '1' })).toBe(true);
+    expect(noColorFromEnv({ NO_COLOR: '' })).toBe(false);
+    expect(noColorFromEnv({})).toBe(false);
   });
 
   test('no colour at all with noColor', async () => {
@@ -481,6 +488,12 @@ describe('keys → actions', () => {
     expect(s.monitor.actionCalls().filter((c) => c.action === 'refreshConns').length).toBe(2);
     expect(s.quitCount()).toBe(0);
     await s.press('q');
+    expect(s.quitCount()).toBe(1);
+  });
+
+  test('Ctrl-C quits too', async () => {
+    const s = await open(snapshot(sampleRows(1)), W80);
+    await s.press('\x03');
     expect(s.quitCount()).toBe(1);
   });
 

@@ -74,6 +74,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       log: (line) => process.stderr.write(`test lab: ${line}\n`),
     });
   } catch (e) {
+    // vitest runs no teardown for a setup that threw; the daemon logs stay in the lab dir.
+    await stopLab(TEST_LAB).catch(() => {});
     await rm(lock, { force: true });
     throw new Error(`the integration tests' strongSwan lab did not start: ${(e as Error).message}`);
   }

@@ -1,0 +1,129 @@
+/**
+ * Bytes swantop writes to its terminal: the real CLI in tmux at 200×50 on moon, every byte
+ * counted by tmux pipe-pane. One row changes per second (venus rekeys a CHILD_SA that is on
+ * screen); target ≤ 2 KB/s. Reference, same run: the bytes of one full frame (the CLI's first
+ * paint of the SAs view) per second, which is what redrawing everything each second would
+ * cost. Frames are split out of the stream (each starts by moving the cursor up to the top)
+ * and a frame that rewrites nearly every line counts as a full redraw: there must be none in
+ * the window, and then there is one on resize and one on a view change.
+ */
+import { readFileSync } from 'node:fs';
+import { Session } from '../source/vici/index.js';
+import { type BenchContext, windowS } from './lib/context.js';
+import { BASE_SAS } from './lib/lab.js';
+import { sleep } from './lib/stats.js';
+import { CliInTmux, shownCount } from './lib/tmux.js';
+import { type BenchRow, row } from './result.js';
+
+const ROWS = 50;
+
+/** Lines each frame rewrites, for the bytes from `from` on. */
+function frameRewrites(bytes: Buffer): number[] {
+  const text = bytes.toString('utf8');
+  // Ink's incremental frames start with "ESC [ n A"; a full repaint erases with "ESC [ 2K".
+  const parts = text.split(/\x1b\[\d+A/);
+  return parts.map((p) => {
+    const rewritten = p.split('\x1b[K').length - 1;
+    const erased = p.split('\x1b[2K').length - 1;
+    const cleared = p.includes('\x1b[2J') ? ROWS : 0;
+    return Math.max(rewritten, erased, cleared);
+  });
+}
+
+const isFull = (lines: number) => lines >= ROWS - 4;
+
+export async function runOutput(ctx: BenchContext, clients: number): Promise<BenchRow[]> {
+  const lab = await ctx.lab.ensure(clients);
+  const n = clients + BASE_SAS;
+  const W = windowS(ctx, 60, 15);
+  ctx.log(`output @${n}: bytes written over ${W} s, one visible row rekeyed per second`);
+  const cli = await CliInTmux.start({ uri: lab.uris.moon });
+  const venus = await Session.connect({ uri: lab.uris.venus, timeoutMs: 30_000 });
+  let rate: number;
+  let fullFrame: number;
+  let fullInWindow: number;
+  let frames: number;
+  let onResize: number;
+  let onView: number;
+  let rekeyed = 0;
+  let linesRewritten = 0;
+  let seconds = 1;
+  try {
+    await cli.waitFor((s) => (shownCount(s) ?? 0) >= n, 300_000, `${n} IKE_SAs shown`);
+    await sleep(3000);
+    const firstPaint = frameRewrites(readFileSync(cli.outFile));
+    const sizes = readFileSync(cli.outFile)
+      .toString('utf8')
+      .split(/\x1b\[\d+A/)
+      .map((p) => Buffer.byteLength(p));
+    // The largest frame so far is a full paint (the first listing replacing "waiting...").
+    fullFrame = Math.max(...sizes.filter((_, i) => isFull(firstPaint[i] ?? 0)), 0);
+    const clientsOnScreen = [
+      ...new Set([...(await cli.screen()).matchAll(/\b(c\d+)\.clients/g)].map((m) => m[1]!)),
+    ];
+    if (clientsOnScreen.length === 0) throw new Error('no scale client is on screen to rekey');
+    const b0 = cli.bytes();
+    const t0 = performance.now();
+    for (let s = 0; s < W; s++) {
+      const next = t0 + (s + 1) * 1000;
+      await venus.rekey({ child: clientsOnScreen[s % clientsOnScreen.length]! });
+      rekeyed++;
+      await sleep(Math.max(0, next - performance.now()));
+    }
+    const b1 = cli.bytes();
+    seconds = (performance.now() - t0) / 1000;
+    rate = (b1 - b0) / seconds;
+    const window = readFileSync(cli.outFile).subarray(b0, b1);
+    const rewrites = frameRewrites(window);
+    frames = rewrites.length;
+    linesRewritten = rewrites.reduce((a, b) => a + b, 0);
+    fullInWindow = rewrites.filter(isFull).length;
+
+    const fullsAfter = async (act: () => Promise<void>) => {
+      const before = cli.bytes();
+      await act();
+      await sleep(1500);
+      return frameRewrites(readFileSync(cli.outFile).subarray(before)).filter(isFull).length;
+    };
+    onResize = await fullsAfter(async () => {
+      await cli.resize(180, ROWS);
+      await sleep(500);
+      await cli.resize(200, ROWS);
+    });
+    onView = await fullsAfter(async () => {
+      await cli.keys('2');
+      await sleep(500);
+      await cli.keys('1');
+    });
+  } finally {
+    await venus.close();
+    await cli.stop();
+  }
+  ctx.log(
+    `  ${rate.toFixed(0)} B/s over ${frames} frames, ${fullInWindow} full redraws; full frame ${fullFrame} B`,
+  );
+  return [
+    row({
+      bench: 'output',
+      name: `terminal output @${n} SAs, one row changing per second (real CLI, 200×50, ${W} s)`,
+      value: rate,
+      unit: 'B/s',
+      reference: fullFrame,
+      target: 2048,
+      bounds: 'value',
+      note:
+        `reference: one full 200×50 frame per second (the CLI's own full paint); ${rekeyed} rekeys, ${frames} frames in the window, ` +
+        `${(linesRewritten / Math.max(1, frames)).toFixed(1)} lines rewritten per frame on average (a line is rewritten whole, ~${Math.round(rate / Math.max(1, linesRewritten / seconds))} B each)`,
+    }),
+    row({
+      bench: 'output',
+      name: `terminal output @${n} SAs: full redraws in the steady window`,
+      value: fullInWindow,
+      unit: 'frames',
+      reference: frames,
+      target: 0,
+      bounds: 'value',
+      note: `context: full redraws on resize (there and back): ${onResize}; on view change (2 then 1): ${onView}`,
+    }),
+  ];
+}

@@ -1,0 +1,167 @@
+/**
+ * Drawing at 10,000 IKE_SAs (one CHILD_SA each): the real store (createMonitor) fed by a
+ * scripted daemon on a unix socket that lists real captured SAs replicated to 10,000, and the
+ * real App rendered by Ink (runApp's options) onto a fake 200×50 terminal in this process.
+ *  - frame: a CHILD_SA on screen rekeys; from the store publishing it to the write after
+ *    which the screen shows its new SPIs. Target p95 ≤ 16 ms.
+ *  - key → frame: j/k moving the selection; from the key to the next write. p95 ≤ 30 ms.
+ *  - sort (s) and filter (typing after /, and Esc): key to the next write. p95 ≤ 100 ms.
+ * Reference (same run, same terminal, same options): Ink alone drawing 49 lines of swantop's
+ * own screen with one line changing — the floor any Ink frame of that size pays.
+ */
+import { createMonitor } from '../source/monitor/monitor.js';
+import type { BenchContext } from './lib/context.js';
+import { cpuMs } from './lib/fake-tty.js';
+import { mountApp, watchVisible } from './lib/ink-app.js';
+import { inkFloorFrames, type Timed } from './lib/ink-floor.js';
+import { workPath } from './lib/paths.js';
+import { ScriptedDaemon } from './lib/scripted-daemon.js';
+import { max, percentile, sleep, summary } from './lib/stats.js';
+import { type BenchRow, row } from './result.js';
+
+export const RENDER_SAS = 10_000;
+
+export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
+  const bench = 'render';
+  const daemon = new ScriptedDaemon(workPath(`render-${process.pid}.vici`), RENDER_SAS);
+  await daemon.listen();
+  const monitor = createMonitor({ uri: `unix://${daemon.socketPath}`, host: 'bench' });
+  let waitingFor: ((at: number, cpu: number) => boolean) | undefined;
+  const unsub = monitor.subscribe(() => {
+    if (waitingFor?.(performance.now(), cpuMs())) waitingFor = undefined;
+  });
+  const seen = watchVisible(monitor);
+  const app = mountApp(seen.monitor);
+  monitor.start();
+  const { stdout, stdin } = app;
+  const frames: Timed[] = [];
+  const keys: Timed[] = [];
+  const changes: { what: string; ms: number; cpu: number }[] = [];
+  let floor: Timed[] = [];
+  try {
+    const ok = await stdout.until(
+      () => monitor.getSnapshot().ikes.size >= RENDER_SAS && !monitor.getSnapshot().stale,
+      120_000,
+    );
+    if (ok === undefined)
+      throw new Error(`the App did not show ${RENDER_SAS} IKE_SAs within 120 s`);
+    await sleep(1500);
+    ctx.log(`render @${RENDER_SAS}: listed and drawn; measuring`);
+    const samples = ctx.quick ? 30 : 200;
+
+    // Frames: a visible CHILD_SA rekeys.
+    for (let k = 0; k < samples; k++) {
+      const ids = seen.visible();
+      const id = Number(ids[k % ids.length]);
+      let published: { at: number; cpu: number } | undefined;
+      const snapHas = (spis: string) => {
+        const r = monitor.getSnapshot().ikes.get(String(id));
+        return r?.children.some((c) => `${c.sa.spiIn}/${c.sa.spiOut}` === spis) ?? false;
+      };
+      let token = '';
+      waitingFor = (at, cpu) => {
+        if (token && snapHas(token)) {
+          published = { at, cpu };
+          return true;
+        }
+        return false;
+      };
+      const shown = stdout.untilFrame((s) => token !== '' && s.includes(token), 2000);
+      token = daemon.rekeyChild(id)?.spis ?? '';
+      const f = await shown;
+      if (f !== undefined && published !== undefined) {
+        frames.push({ wall: f.at - published.at, cpu: f.cpu - published.cpu });
+      }
+      await sleep(120);
+    }
+    ctx.log(`  frames: ${summary(wall(frames))} ms`);
+
+    // Keys: move the selection.
+    for (let k = 0; k < samples; k++) {
+      const next = stdout.nextWrite(2000);
+      const t0 = performance.now();
+      const c0 = cpuMs();
+      stdin.key(k % 2 === 0 ? 'j' : 'k');
+      const f = await next;
+      if (f !== undefined) keys.push({ wall: f.at - t0, cpu: f.cpu - c0 });
+      await sleep(120);
+    }
+    ctx.log(`  keys: ${summary(wall(keys))} ms`);
+
+    const change = async (what: string, key: string) => {
+      const next = stdout.nextWrite(5000);
+      const t0 = performance.now();
+      const c0 = cpuMs();
+      stdin.key(key);
+      const f = await next;
+      changes.push({
+        what,
+        ms: f === undefined ? 5000 : f.at - t0,
+        cpu: f === undefined ? 5000 : f.cpu - c0,
+      });
+      await sleep(150);
+    };
+    const rounds = ctx.quick ? 3 : 10;
+    for (let k = 0; k < rounds; k++) {
+      await change('sort', 's');
+    }
+    for (let k = 0; k < rounds; k++) {
+      await change('filter open', '/');
+      for (const ch of String(100 + k * 37)) await change(`filter "${ch}"`, ch);
+      await change('filter keep', '\r');
+      await change('filter clear', '\x1b');
+      await sleep(100);
+    }
+    ctx.log(`  filter/sort: ${summary(changes.map((c) => c.ms))} ms`);
+
+    const lines = stdout.screen.text().split('\n');
+    floor = await inkFloorFrames(lines, samples);
+    ctx.log(`  ink floor: ${summary(wall(floor))} ms`);
+  } finally {
+    unsub();
+    app.unmount();
+    await monitor.stop();
+    await daemon.close();
+  }
+  const ref = percentile(wall(floor), 95);
+  const cpuNote = (t: Timed[]) =>
+    `CPU of this process over the same spans: p50 ${percentile(cpu(t), 50).toFixed(1)} ms, p95 ${percentile(cpu(t), 95).toFixed(1)} ms (Ink floor p95 ${percentile(cpu(floor), 95).toFixed(1)} ms)`;
+  const changeMs = changes.map((c) => c.ms);
+  const worst = changes.reduce((a, c) => (c.ms > a.ms ? c : a), { what: '-', ms: 0 });
+  const note = `reference: Ink alone redrawing one of 49 lines at 200×50 (p95)`;
+  return [
+    row({
+      bench,
+      name: `render @${RENDER_SAS} IKE_SAs: frame p95, a visible CHILD_SA rekeys (store publish → write)`,
+      value: percentile(wall(frames), 95),
+      unit: 'ms',
+      reference: ref,
+      target: 16,
+      bounds: 'value',
+      note: `${note}; wall ${summary(wall(frames))}; ${cpuNote(frames)}`,
+    }),
+    row({
+      bench,
+      name: `render @${RENDER_SAS} IKE_SAs: key → frame p95 (j/k)`,
+      value: percentile(wall(keys), 95),
+      unit: 'ms',
+      reference: ref,
+      target: 30,
+      bounds: 'value',
+      note: `${note}; wall ${summary(wall(keys))}; ${cpuNote(keys)}`,
+    }),
+    row({
+      bench,
+      name: `render @${RENDER_SAS} IKE_SAs: filter or sort change → frame p95 (s, /, typing, Esc)`,
+      value: percentile(changeMs, 95),
+      unit: 'ms',
+      reference: ref,
+      target: 100,
+      bounds: 'value',
+      note: `${note}; wall ${summary(changeMs)}; ${cpuNote(changes.map((c) => ({ wall: c.ms, cpu: c.cpu })))}; slowest: ${worst.what} ${worst.ms.toFixed(1)} ms (max ${max(changeMs).toFixed(1)})`,
+    }),
+  ];
+}
+
+const wall = (t: readonly Timed[]) => t.map((x) => x.wall);
+const cpu = (t: readonly Timed[]) => t.map((x) => x.cpu);

@@ -1,0 +1,89 @@
+/**
+ * Does watching slow the VPN down? venus (the peer) rekeys its client CHILD_SAs one at a time
+ * through vici `rekey`; each is timed from the request until venus reports the `child-rekey`
+ * (the exchange with moon completed). Same clients, same pacing, with no monitor and then with
+ * swantop (the real CLI in tmux, after its first listing) watching moon. Target: p95 ≤ 1.5×.
+ * Rekeys are spaced 1-2 s apart at random, so they sample the monitor's whole polling cycle.
+ */
+import { Session } from '../source/vici/index.js';
+import type { BenchContext } from './lib/context.js';
+import { EventWatch, ikeNames } from './lib/events.js';
+import { BASE_SAS } from './lib/lab.js';
+import { percentile, rng, sleep, summary } from './lib/stats.js';
+import { CliInTmux, shownCount } from './lib/tmux.js';
+import { type BenchRow, row } from './result.js';
+
+const REKEY_TIMEOUT_MS = 30_000;
+
+async function rekeys(
+  venus: Session,
+  watch: EventWatch,
+  picks: number[],
+  gap: () => number,
+): Promise<{ times: number[]; lost: number }> {
+  const times: number[] = [];
+  let lost = 0;
+  for (const i of picks) {
+    const name = `c${i}`;
+    const wait = watch.next((e) => ikeNames(e).includes(name), REKEY_TIMEOUT_MS);
+    const t0 = performance.now();
+    await venus.rekey({ child: name });
+    const ev = await wait;
+    if (ev) times.push(ev.at - t0);
+    else {
+      lost++;
+      times.push(REKEY_TIMEOUT_MS);
+    }
+    await sleep(gap());
+  }
+  return { times, lost };
+}
+
+export async function runVpnImpact(ctx: BenchContext, clients: number): Promise<BenchRow[]> {
+  const lab = await ctx.lab.ensure(clients);
+  const n = clients + BASE_SAS;
+  const count = ctx.quick ? 20 : 40;
+  const random = rng(clients);
+  const pick = () => Array.from({ length: count }, () => 1 + Math.floor(random() * clients));
+  const gap = () => 1000 + random() * 1000;
+  ctx.log(`vpn impact @${n}: ${count} CHILD_SA rekeys from venus without, then with swantop`);
+
+  const venus = await Session.connect({ uri: lab.uris.venus, timeoutMs: 30_000 });
+  const watch = new EventWatch(venus, ['child-rekey']);
+  let without: { times: number[]; lost: number };
+  let withMon: { times: number[]; lost: number };
+  try {
+    await watch.ready;
+    without = await rekeys(venus, watch, pick(), gap);
+    ctx.log(`  no monitor: ${summary(without.times)} ms`);
+    const cli = await CliInTmux.start({ uri: lab.uris.moon });
+    try {
+      await cli.waitFor((s) => (shownCount(s) ?? 0) >= n, 300_000, `${n} IKE_SAs shown`);
+      withMon = await rekeys(venus, watch, pick(), gap);
+    } finally {
+      await cli.stop();
+    }
+    ctx.log(`  swantop:    ${summary(withMon.times)} ms`);
+  } finally {
+    await watch.close();
+    await venus.close();
+  }
+  const p95 = percentile(withMon.times, 95);
+  const ref = percentile(without.times, 95);
+  const lost = without.lost + withMon.lost;
+  return [
+    row({
+      bench: 'vpn-impact',
+      name: `VPN impact @${n} SAs: CHILD_SA rekey (venus → moon) p95 with swantop vs no monitor, ${count} each`,
+      value: p95,
+      unit: 'ms',
+      reference: ref,
+      target: 1.5,
+      bounds: 'ratio',
+      alsoRequired: lost === 0 ? undefined : false,
+      note:
+        `with: ${summary(withMon.times)}; without: ${summary(without.times)}` +
+        (lost > 0 ? `; ${lost} rekeys got no child-rekey within ${REKEY_TIMEOUT_MS / 1000} s` : ''),
+    }),
+  ];
+}

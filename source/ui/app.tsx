@@ -19,6 +19,28 @@ export function noColorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
+/**
+ * Ink's incremental renderer finds the top of its previous frame by moving the cursor up a
+ * counted number of lines, and that count is one short when frames end with a newline: every
+ * frame would land a line lower. Our frame always starts at the top of the alternate screen,
+ * so each frame's first "cursor up" becomes "cursor home", which cannot drift.
+ */
+const FRAME_START = /^(\x1b\[\?2026h)?\x1b\[\d+A/;
+
+export function anchorFrames(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, ...rest: unknown[]) => {
+    const data = typeof chunk === 'string' ? chunk.replace(FRAME_START, '$1\x1b[H') : chunk;
+    return (stdout.write as (...a: unknown[]) => boolean)(data, ...rest);
+  };
+  return new Proxy(stdout, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.Signals };
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
@@ -91,7 +113,7 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
     stdout.on('resize', onResize);
     try {
       instance = render(<App monitor={monitor} noColor={options.noColor ?? noColorFromEnv()} />, {
-        stdout,
+        stdout: anchorFrames(stdout),
         stdin,
         stderr,
         exitOnCtrlC: false,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { render } from 'ink';
-import { App } from '../../source/ui/app.js';
+import { App, anchorFrames } from '../../source/ui/app.js';
 import { ikeRow, sampleRows, snapshot, T0 } from './fixtures.js';
 import { FakeMonitor } from './harness.js';
 
@@ -43,7 +43,8 @@ const monitor = new FakeMonitor(snapshot(rows));
 const out = new Tty();
 const stdin = new TtyStdin();
 const inst = render(<App monitor={monitor} clock={() => T0 + 2000} />, {
-  stdout: out as unknown as NodeJS.WriteStream,
+  // As runApp does it.
+  stdout: anchorFrames(out as unknown as NodeJS.WriteStream),
   stdin: stdin as unknown as NodeJS.ReadStream,
   incrementalRendering: true,
   maxFps: 20,

@@ -30,9 +30,23 @@ const monitor = new FakeMonitor(snapshot(sampleRows(3)));
 const out = process.stdout;
 Object.assign(out, { columns: 100, rows: 30 });
 
-setTimeout(() => {
-  if (mode === 'quit') stdin.push('q');
-  else if (mode === 'sigterm') process.kill(process.pid, 'SIGTERM');
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+setTimeout(async () => {
+  if (mode === 'quit') {
+    // Many frames before quitting: new listings, moves, a view and back.
+    for (let i = 0; i < 5; i++) {
+      monitor.set(snapshot(sampleRows(3 + i), { version: i + 2 }));
+      await wait(80);
+      stdin.push(i % 2 ? 'k' : 'j');
+      await wait(80);
+    }
+    stdin.push('3');
+    await wait(80);
+    stdin.push('1');
+    await wait(150);
+    stdin.push('q');
+  } else if (mode === 'sigterm') process.kill(process.pid, 'SIGTERM');
   else if (mode === 'sighup') process.kill(process.pid, 'SIGHUP');
   else if (mode === 'crash') throw new Error('boom from a timer');
 }, 300);

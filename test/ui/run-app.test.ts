@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { nonCiEnv } from './child-env.js';
+import { replay } from './vt.js';
 
 // runApp in a real child process: the terminal (here, a pipe we read) must be back in the main
 // buffer with a visible cursor after every way out.
@@ -33,6 +34,17 @@ describe('runApp restores the terminal', () => {
   test('on q', () => {
     const r = run('quit');
     expectRestored(r.out);
+    // The screen as a terminal shows it just before leaving: after many incremental frames, every
+    // line is still where it belongs (no frame drifted down a line).
+    const screen = replay(r.out.slice(0, r.out.lastIndexOf(LEAVE)), 100, 30);
+    expect(screen[0]).toMatch(/^swantop charon 5\.9\.8/);
+    expect(screen[3]).toMatch(/^ 1 SAs {2}2 Connections {2}3 Events/);
+    expect(screen[4]).toMatch(/^ NAME/);
+    expect(screen[5]).toMatch(/^ -conn-1 /);
+    expect(screen[6]).toMatch(/^ └─net /);
+    expect(screen[28]).toMatch(/^\?Help/);
+    expect(screen[29]).toBe('');
+    expect(screen.filter((l) => l.startsWith('swantop')).length).toBe(1);
     expect(r.out).toContain('RESULT {"reason":"quit"}');
     expect(r.code).toBe(0);
   });

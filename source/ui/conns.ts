@@ -69,6 +69,19 @@ export const CONN_COLUMNS: readonly ColumnDef[] = [
   { id: 'ts', title: 'SELECTORS', width: 20, max: 80, align: 'left', priority: 6 },
 ];
 
+/** Auth classes as the daemon names them, shortened so both ends fit a column. */
+const SHORT_CLASS: Record<string, string> = {
+  'public key': 'pubkey',
+  'pre-shared key': 'psk',
+  EAP: 'eap',
+  XAuth: 'xauth',
+  any: 'any',
+};
+
+function authText(rounds: Connection['local']): string {
+  return rounds.map((a) => sanitize(SHORT_CLASS[a.class ?? ''] ?? a.class ?? '?')).join('+');
+}
+
 function cells(row: ConnRow, up: ReadonlyMap<string, number>): Record<string, string> {
   if (row.kind === 'conn') {
     const c = row.conn;
@@ -79,7 +92,7 @@ function cells(row: ConnRow, up: ReadonlyMap<string, number>): Record<string, st
       ver: sanitize(c.version ?? ''),
       local: c.localAddrs.map(sanitize).join(',') || '%any',
       remote: c.remoteAddrs.map(sanitize).join(',') || '%any',
-      rid: `${c.local.map((a) => sanitize(a.class ?? '?')).join('+')}/${c.remote.map((a) => sanitize(a.class ?? '?')).join('+')}`,
+      rid: `${authText(c.local)}/${authText(c.remote)}`,
       ts: '',
     };
   }

@@ -35,8 +35,8 @@ export function filterEvents(
 
 export function eventLine(e: EventEntry, theme: Theme, width: number): string {
   const who = e.ikeName ? `${sanitize(e.ikeName)}[${sanitize(e.ikeUniqueid)}] ` : '';
-  const tag = e.kind === 'log' ? `${e.level} ${sanitize(e.group ?? '').padEnd(3)}` : e.kind;
-  const head = `${formatClock(e.at)} ${tag} `;
+  const tag = e.kind === 'log' ? `${e.level} ${sanitize(e.group ?? '')}` : e.kind;
+  const head = `${formatClock(e.at)} ${fitWidth(tag, 12)} `;
   const body = truncate(`${who}${sanitize(e.text)}`, Math.max(0, width - head.length - 1));
   return (
     theme.paint(head, { dim: true }) +

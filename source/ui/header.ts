@@ -117,9 +117,14 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
       : snap.link.kind === 'reconnecting'
         ? `: ${sanitize(snap.link.reason)}`
         : '';
+    // With no rows there is nothing stale to warn about, only a link that is not up yet.
+    const text =
+      snap.ikes.size === 0
+        ? ` not live: ${snap.link.kind}${why}`
+        : ` STALE — rows below are the last values seen, not live${why}`;
     lines.push(
-      t.paint(fitWidth(` STALE — rows below are the last values seen, not live${why}`, width), {
-        fg: 'red',
+      t.paint(fitWidth(text, width), {
+        fg: snap.ikes.size === 0 ? 'yellow' : 'red',
         inverse: true,
         bold: true,
       }),

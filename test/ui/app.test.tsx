@@ -146,6 +146,20 @@ describe('screen layout', () => {
     expect(lineWith(s, '-conn-1')).toContain('STALE');
   });
 
+  test('before the first listing: "not live", and no STALE warning about rows that do not exist', async () => {
+    const s = await open(
+      snapshot([], {
+        stale: true,
+        lastUpdateAt: undefined,
+        link: { kind: 'connecting', since: T0, attempt: 1 },
+      }),
+      W80,
+    );
+    expect(s.frame()).toContain('not live: connecting');
+    expect(s.frame()).not.toContain('STALE');
+    expect(s.frame()).toContain('waiting for the first listing');
+  });
+
   test('polling slowed down: says so and why', async () => {
     const s = await open(
       snapshot(sampleRows(1), {
@@ -525,12 +539,12 @@ describe('connections view', () => {
     const s = await open(snapshot([up], { conns: conns() }), W200);
     await s.press('2');
     expect(lineWith(s, 'gw-gw')).toMatch(
-      /gw-gw\s+●1 IKEv2\s+192\.0\.2\.1\s+198\.51\.100\.1\s+public key\/public key/,
+      /gw-gw\s+●1 IKEv2\s+192\.0\.2\.1\s+198\.51\.100\.1\s+pubkey\/pubkey/,
     );
     expect(lineWith(s, '├─net')).toMatch(/●1.*10\.1\.0\.0\/16 === 10\.2\.0\.0\/16/);
     expect(lineWith(s, '└─dmz')).toMatch(/\s-\s.*10\.3\.0\.0\/24 === 10\.4\.0\.0\/24/);
     expect(lineWith(s, 'roadwarrior')).toMatch(
-      /roadwarrior\s+-\s+IKEv2\s+%any\s+%any\s+public key\/EAP/,
+      /roadwarrior\s+-\s+IKEv2\s+%any\s+%any\s+pubkey\/eap/,
     );
   });
 

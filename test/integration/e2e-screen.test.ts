@@ -196,24 +196,30 @@ describe('the SAs table against the lab', () => {
 });
 
 describe('the terminal', () => {
-  it('q quits and gives the terminal back: normal screen, cursor visible, exit status 0', async () => {
-    const s = await swantop(120, 30, {
-      around: { before: 'before-swantop', after: 'swantop-exited' },
-    });
-    await untilListed(s);
-    expect(await s.alternateScreen()).toBe(true);
-    expect(await s.cursorVisible()).toBe(false);
+  it.each([
+    ['q', 'q'],
+    ['Ctrl-C', 'C-c'],
+  ])(
+    '%s quits and gives the terminal back: normal screen, cursor visible, exit status 0',
+    async (_, key) => {
+      const s = await swantop(120, 30, {
+        around: { before: 'before-swantop', after: 'swantop-exited' },
+      });
+      await untilListed(s);
+      expect(await s.alternateScreen()).toBe(true);
+      expect(await s.cursorVisible()).toBe(false);
 
-    await s.keys('q');
-    const after = await s.waitForText(/swantop-exited \d+/);
-    expect(after).toMatch(/swantop-exited 0\b/);
-    expect(await s.alternateScreen()).toBe(false);
-    expect(await s.cursorVisible()).toBe(true);
-    // The normal buffer as the shell left it: what came before, and none of swantop's screen.
-    expect(after).toContain('before-swantop');
-    expect(after).not.toContain('ESTABLISHED');
-    expect(after).not.toContain('qQuit');
-  });
+      await s.keys(key);
+      const after = await s.waitForText(/swantop-exited \d+/);
+      expect(after).toMatch(/swantop-exited 0\b/);
+      expect(await s.alternateScreen()).toBe(false);
+      expect(await s.cursorVisible()).toBe(true);
+      // The normal buffer as the shell left it: what came before, and none of swantop's screen.
+      expect(after).toContain('before-swantop');
+      expect(after).not.toContain('ESTABLISHED');
+      expect(after).not.toContain('qQuit');
+    },
+  );
 
   it('is usable at 80×24: header on top, the rows, the key bar at the bottom', async () => {
     const s = await swantop(80, 24);

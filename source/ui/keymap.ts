@@ -8,7 +8,7 @@ import type { Key } from 'ink';
 
 export type ViewId = 'sas' | 'conns' | 'events';
 /** Where a key is read: one of the views, or an overlay that takes the keyboard. */
-export type Mode = ViewId | 'help' | 'details';
+export type Mode = ViewId | 'help' | 'details' | 'sort';
 
 export const VIEWS: readonly ViewId[] = ['sas', 'conns', 'events'];
 export const VIEW_TITLES: Record<ViewId, string> = {
@@ -49,7 +49,9 @@ export type ActionId =
   | 'progress.close'
   | 'events.level'
   | 'events.pause'
-  | 'overlay.close';
+  | 'overlay.close'
+  | 'sort.pick'
+  | 'sort.cancel';
 
 export interface Binding {
   id: ActionId;
@@ -68,7 +70,7 @@ export interface Binding {
 }
 
 const MAIN: readonly Mode[] = VIEWS;
-const LISTS: readonly Mode[] = [...VIEWS, 'help', 'details'];
+const LISTS: readonly Mode[] = [...VIEWS, 'help', 'details', 'sort'];
 
 export const BINDINGS: readonly Binding[] = [
   {
@@ -152,7 +154,7 @@ export const BINDINGS: readonly Binding[] = [
     id: 'sa.sort',
     keys: ['s'],
     label: 'Sort',
-    description: 'sort by the next column',
+    description: 'pick the column to sort by',
     modes: ['sas'],
     footer: true,
   },
@@ -250,6 +252,22 @@ export const BINDINGS: readonly Binding[] = [
     label: 'End',
     description: 'last row (in Events: follow the tail again)',
     modes: LISTS,
+  },
+  {
+    id: 'sort.pick',
+    keys: ['enter'],
+    label: 'Sort',
+    description: 'sort by the highlighted column (again: invert)',
+    modes: ['sort'],
+    footer: true,
+  },
+  {
+    id: 'sort.cancel',
+    keys: ['esc', 's'],
+    label: 'Cancel',
+    description: 'keep the sort as it was',
+    modes: ['sort'],
+    footer: true,
   },
   {
     id: 'overlay.close',

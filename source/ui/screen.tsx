@@ -41,7 +41,7 @@ import {
 import { saBodyLines, scrollTo, targetOf } from './sa-view.js';
 import { sanitize } from './sanitize.js';
 import { createTheme, type Theme } from './theme.js';
-import { wrapHard } from './width.js';
+import { fitWidth, wrapHard } from './width.js';
 
 /*
  * The whole screen. State that is the user's (view, selection, filter, sort, folds, tags,
@@ -63,7 +63,10 @@ export interface AppProps {
   clock?: () => number;
 }
 
-type Overlay = { kind: 'help' } | { kind: 'details'; view: 'sas' | 'conns'; key: string };
+type Overlay =
+  | { kind: 'help' }
+  | { kind: 'sort' }
+  | { kind: 'details'; view: 'sas' | 'conns'; key: string };
 
 const Line = memo(function Line({ text }: { text: string }) {
   return <Text wrap="truncate-end">{text}</Text>;
@@ -243,6 +246,13 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   };
 
   const move = (delta: number | 'top' | 'bottom') => {
+    if (overlay?.kind === 'sort') {
+      const last = SORT_ORDER.length - 1;
+      setOverlayTop((t) =>
+        delta === 'top' ? 0 : delta === 'bottom' ? last : Math.max(0, Math.min(last, t + delta)),
+      );
+      return;
+    }
     if (overlay) {
       setOverlayTop((t) =>
         delta === 'top' ? 0 : delta === 'bottom' ? 1e9 : Math.max(0, t + delta),
@@ -355,14 +365,21 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
           all: !(selectedRow ? isFolded(folds, selectedRow.ike.key) : folds.all),
           except: new Set(),
         });
-      case 'sa.sort': {
-        const i = SORT_ORDER.indexOf(sort.column);
-        const column = SORT_ORDER[(i + 1) % SORT_ORDER.length]!;
-        setSort({ column, desc: false });
+      case 'sa.sort':
+        setOverlayTop(Math.max(0, SORT_ORDER.indexOf(sort.column)));
+        return setOverlay({ kind: 'sort' });
+      case 'sort.cancel':
+        return setOverlay(undefined);
+      case 'sort.pick': {
+        const column = SORT_ORDER[Math.min(overlayTop, SORT_ORDER.length - 1)]!;
+        // Picking the current column again flips its direction, as htop does.
+        const desc = column === sort.column ? !sort.desc : false;
+        setSort({ column, desc });
+        setOverlay(undefined);
         return setStatus({
           at: clock(),
           level: 'info',
-          text: `sorted by ${SORT_TITLES[column]}`,
+          text: `sorted by ${SORT_TITLES[column]}${desc ? ', descending' : ''}`,
         });
       }
       case 'sa.invert':
@@ -506,7 +523,15 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
 
   let body: string[];
   let mode: Mode = view;
-  if (overlay?.kind === 'help') {
+  if (overlay?.kind === 'sort') {
+    mode = 'sort';
+    const choices = SORT_ORDER.map((c, i) => {
+      const mark = c === sort.column ? (sort.desc ? ' ▼' : ' ▲') : '';
+      const text = fitWidth(`  ${SORT_TITLES[c]}${mark}`, Math.min(width, 24));
+      return i === overlayTop ? theme.paint(text, { inverse: true, bold: true }) : text;
+    });
+    body = pane('Sort by (↑↓ Enter)', choices, 0, bodyHeight + progressHeight, theme, width);
+  } else if (overlay?.kind === 'help') {
     mode = 'help';
     body = pane(
       'Help: every key',

@@ -403,7 +403,7 @@ describe('keys → actions', () => {
     expect(s.frame()).toContain('12 shown');
   });
 
-  test('s cycles the sort column, I inverts it', async () => {
+  test('s picks the sort column from a list, I inverts it', async () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     const order = () =>
       lines(s)
@@ -414,8 +414,22 @@ describe('keys → actions', () => {
     expect(order()).toEqual(['-conn-3', '-conn-2', '-conn-1']);
     expect(s.frame()).toContain('sort ID▼');
     await s.press('s');
+    expect(s.frame()).toContain('Sort by');
+    for (const title of ['NAME', 'ID ▼', 'STATE', 'REMOTE-ID', 'REKEY', 'IN/s'])
+      expect(s.frame()).toContain(title);
+    expect(lines(s).at(-1)).toContain('EnterSort');
+    await s.press('j', KEYS.enter);
     expect(s.frame()).toContain('sort STATE▲');
     expect(s.frame()).toContain('sorted by STATE');
+    // The current column again: descending.
+    await s.press('s', KEYS.enter);
+    expect(s.frame()).toContain('sort STATE▼');
+    // Esc keeps the sort.
+    await s.press('s', 'k', 'k', KEYS.esc);
+    expect(s.frame()).toContain('sort STATE▼');
+    await s.press('s', 'g', KEYS.enter);
+    expect(s.frame()).toContain('sort NAME▲');
+    expect(order()).toEqual(['-conn-1', '-conn-2', '-conn-3']);
   });
 
   test('← folds, → unfolds, * folds all', async () => {
@@ -452,7 +466,7 @@ describe('keys → actions', () => {
     expect(selectedName(s)).toBe('-conn-2');
     const reordered = sampleRows(30).reverse();
     s.monitor.set(snapshot(reordered));
-    await s.press('s'); // re-sort by STATE (all equal: daemon order, now reversed)
+    await s.press('I', 'I'); // two more frames, same sort
     expect(selectedName(s)).toBe('-conn-2');
   });
 

@@ -1,5 +1,6 @@
 import { render } from 'ink';
 import type { Monitor } from '../monitor/types.js';
+import { sanitize } from './sanitize.js';
 import { App } from './screen.js';
 
 /* The UI's public surface: the <App> component and runApp, which owns the terminal. */
@@ -41,6 +42,14 @@ export function anchorFrames(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
   });
 }
 
+/** The full-screen UI reads keys in raw mode, which needs a terminal on stdin. */
+export class NotATerminalError extends Error {
+  constructor() {
+    super('the live view needs a terminal on stdin (for scripts, use --once)');
+    this.name = 'NotATerminalError';
+  }
+}
+
 export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.Signals };
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
@@ -59,6 +68,8 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   const stderr = options.stderr ?? process.stderr;
+
+  if (!stdin.isTTY) return Promise.reject(new NotATerminalError());
 
   let restored = false;
   let instance: ReturnType<typeof render> | undefined;
@@ -98,7 +109,9 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
     };
     const onCrash = (err: unknown) => {
       restore();
-      stderr.write(`swantop: ${err instanceof Error ? err.message : String(err)}\n`);
+      const message = err instanceof Error ? err.message : String(err);
+      // One line: the first of the message, control characters and all made safe.
+      stderr.write(`swantop: ${sanitize(message.split('\n')[0] ?? '')}\n`);
       process.exitCode = 1;
       setTimeout(() => process.exit(1), CRASH_EXIT_MS).unref();
       reject(err);

@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import { expect, test } from 'vitest';
-import { anchorFrames } from '../../source/ui/app.js';
-import { FakeStdout } from './harness.js';
+import { anchorFrames, NotATerminalError, runApp } from '../../source/ui/app.js';
+import { snapshot } from './fixtures.js';
+import { FakeMonitor, FakeStdout } from './harness.js';
 
 test('a frame that starts by moving up to its top starts at the top of the screen instead', () => {
   const out = new FakeStdout(80, 24);
@@ -21,4 +23,16 @@ test('a frame that starts by moving up to its top starts at the top of the scree
   out.resize(100, 30);
   expect(resized).toBe(1);
   expect(anchored.columns).toBe(100);
+});
+
+test('runApp refuses a stdin that is not a terminal, before touching the screen', async () => {
+  const out = new FakeStdout(80, 24);
+  const stdin = Object.assign(new EventEmitter(), { isTTY: false });
+  await expect(
+    runApp(new FakeMonitor(snapshot([])), {
+      stdout: out as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+    }),
+  ).rejects.toBeInstanceOf(NotATerminalError);
+  expect(out.frames).toEqual([]);
 });

@@ -74,6 +74,24 @@ describe('the SAs table against the lab', () => {
     expect(kids[0]!.text).toContain(`${lab.addresses.moonNet} === ${lab.addresses.sunNet}`);
   });
 
+  it('keeps the rows fresh while live: no row shows an AGE after several intervals', async () => {
+    // AGE appears once a row's data is older than 3 intervals (at least 5 s); with the header
+    // saying the rows on screen are refreshed every 2 s, it must stay blank.
+    const s = await swantop(200, 40, { args: ['--interval', '2'] });
+    await untilListed(s);
+    await new Promise((r) => setTimeout(r, 10_000));
+    for (let i = 0; i < 5; i++) {
+      const screen = await s.capture();
+      const rows = saRows(screen);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(screen).toMatch(/ live · updated \d+s ago/);
+      for (const r of rows) {
+        expect(r.age, `AGE of ${r.kind} ${r.name} #${r.id}\n${frame(screen)}`).toBe('');
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  });
+
   it('lists every IKE_SA moon holds, and the header counts them', async () => {
     const s = await swantop(200, 40);
     const screen = await untilListed(s);

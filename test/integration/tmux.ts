@@ -319,6 +319,8 @@ export interface SaRow {
   state: string;
   /** SPI-IN/OUT of a CHILD_SA, when the column is on screen. */
   spis?: { in: string; out: string };
+  /** The AGE cell (how old the row's data is; blank while fresh), when the column is on screen. */
+  age?: string;
   text: string;
   selected: boolean;
 }
@@ -339,9 +341,12 @@ export function saRows(screen: string | readonly StyledLine[]): SaRow[] {
       : screen;
   const head = lines.findIndex((l) => l.text.startsWith(' NAME '));
   if (head < 0) return [];
+  // AGE is right-aligned in 4 cells: its title ends where the cell ends.
+  const ageEnd = / AGE\s*$/.test(lines[head]!.text) ? lines[head]!.text.lastIndexOf('AGE') + 3 : -1;
   const rows: SaRow[] = [];
   for (let i = head + 1; i < lines.length; i++) {
     const { text, reverse } = lines[i]!;
+    const age = ageEnd > 0 ? text.slice(ageEnd - 4, ageEnd).trim() : undefined;
     const ike = IKE_ROW.exec(text);
     if (ike) {
       rows.push({
@@ -350,6 +355,7 @@ export function saRows(screen: string | readonly StyledLine[]): SaRow[] {
         name: ike[2]!,
         id: ike[3]!,
         state: ike[4]!,
+        age,
         text,
         selected: reverse,
       });
@@ -365,6 +371,7 @@ export function saRows(screen: string | readonly StyledLine[]): SaRow[] {
         id: child[2]!,
         state: child[3]!,
         spis: spis ? { in: spis[1]!, out: spis[2]! } : undefined,
+        age,
         text,
         selected: reverse,
       });

@@ -3,7 +3,7 @@ import type { MonitorSnapshot, Target } from '../../source/monitor/types.js';
 import { noColorFromEnv } from '../../source/ui/app.js';
 import { BINDINGS } from '../../source/ui/keymap.js';
 import { decodeMessage, encodeMessage } from '../../source/vici/message.js';
-import { parseStats } from '../../source/vici/views.js';
+import { parseListConnEvent, parseStats } from '../../source/vici/views.js';
 import {
   childTree,
   conns,
@@ -308,6 +308,47 @@ describe('hostile daemon strings', () => {
     await s.press('/');
     await s.type('\x1b[2Jx');
     assertClean(s.rawFrame());
+  });
+
+  test('in connection names, selectors, their details and the initiate log', async () => {
+    const hostileConns = parseListConnEvent(
+      decodeMessage(
+        encodeMessage({
+          'evil\x1b]8;;http://x\x07link': {
+            local_addrs: ['192.0.2.1\x1b[6n'],
+            remote_addrs: [Buffer.from([0xff, 0x1b, 0x63])],
+            version: 'IKEv2',
+            'local-1': { class: 'public key\u009b31m' },
+            'remote-1': { class: 'EAP' },
+            children: {
+              'c\x1bP': {
+                mode: 'TUNNEL',
+                'local-ts': ['10.0.0.0/8\x1b[?1049l'],
+                'remote-ts': ['dynamic'],
+              },
+            },
+          },
+        }),
+      ),
+    );
+    const s = await open(
+      snapshot([], {
+        conns: hostileConns,
+        progress: {
+          title: 'initiate evil\x1b[2J',
+          lines: ['[IKE] sending \x1b]0;title\x07 packet', '\u009b2J'],
+          done: false,
+        },
+      }),
+      W200,
+    );
+    await s.press('2');
+    assertClean(s.rawFrame());
+    expect(s.frame()).toContain('evil\\x1b]8;;http://x\\x07link');
+    expect(s.frame()).toContain('[IKE] sending \\x1b]0;title\\x07 packet');
+    await s.press(KEYS.enter);
+    assertClean(s.rawFrame());
+    expect(s.frame()).toContain('remote_addrs = [\\xff\\x1bc]');
   });
 });
 

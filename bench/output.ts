@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { Session } from '../source/vici/index.js';
 import { type BenchContext, windowS } from './lib/context.js';
+import { isFullRedraw, splitFrames } from './lib/frames.js';
 import { BASE_SAS } from './lib/lab.js';
 import { sleep } from './lib/stats.js';
 import { CliInTmux, shownCount } from './lib/tmux.js';
@@ -17,20 +18,8 @@ import { type BenchRow, row } from './result.js';
 
 const ROWS = 50;
 
-/** Lines each frame rewrites, for the bytes from `from` on. */
-function frameRewrites(bytes: Buffer): number[] {
-  const text = bytes.toString('utf8');
-  // Ink's incremental frames start with "ESC [ n A"; a full repaint erases with "ESC [ 2K".
-  const parts = text.split(/\x1b\[\d+A/);
-  return parts.map((p) => {
-    const rewritten = p.split('\x1b[K').length - 1;
-    const erased = p.split('\x1b[2K').length - 1;
-    const cleared = p.includes('\x1b[2J') ? ROWS : 0;
-    return Math.max(rewritten, erased, cleared);
-  });
-}
-
-const isFull = (lines: number) => lines >= ROWS - 4;
+const isFull = (lines: number) => isFullRedraw(lines, ROWS);
+const frameRewrites = (b: Buffer) => splitFrames(b, ROWS).lines;
 
 export async function runOutput(ctx: BenchContext, clients: number): Promise<BenchRow[]> {
   const lab = await ctx.lab.ensure(clients);

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { splitFrames } from './frames.js';
 import { sleep } from './stats.js';
 
 const exec = promisify(execFile);
@@ -152,7 +153,7 @@ export function shownCount(screen: string): number | undefined {
   return m ? Number(m[1]!.replace(/,/g, '')) : undefined;
 }
 
-/** Frames in a stretch of the CLI's output: Ink starts each by moving the cursor up. */
+/** Frames in a stretch of the CLI's output (see frames.ts). */
 export function frameCount(bytes: Buffer): number {
-  return bytes.toString('utf8').match(/\x1b\[\d+A/g)?.length ?? 0;
+  return splitFrames(bytes, 50).bytes.length;
 }

@@ -1,0 +1,35 @@
+/**
+ * Frames out of a terminal byte stream (what pipe-pane saw). Each Ink frame starts by putting
+ * the cursor at the top of what it drew: up n lines (`ESC [ n A`) or home (`ESC [ H`), inside a
+ * synchronized-output block (`ESC [ ? 2026 h`) when the terminal has it. A line is rewritten
+ * when the frame erases to its end (`ESC [ K`) or erases it whole (`ESC [ 2 K`); a clear of
+ * the screen (`ESC [ 2 J`) rewrites everything.
+ */
+const FRAME_START = /(?:\x1b\[\?2026h)?(?:\x1b\[\d+A|\x1b\[H)/g;
+
+export interface FrameStats {
+  /** Bytes of each frame. */
+  bytes: number[];
+  /** Lines each frame rewrote. */
+  lines: number[];
+}
+
+export function splitFrames(stream: Buffer, rows: number): FrameStats {
+  const text = stream.toString('latin1');
+  const starts = [...text.matchAll(FRAME_START)].map((m) => m.index ?? 0);
+  if (starts.length === 0 || starts[0] !== 0) starts.unshift(0);
+  const bytes: number[] = [];
+  const lines: number[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const part = text.slice(starts[i], starts[i + 1] ?? text.length);
+    if (part.length === 0) continue;
+    bytes.push(part.length);
+    const rewritten = part.split('\x1b[K').length - 1;
+    const erased = part.split('\x1b[2K').length - 1;
+    lines.push(part.includes('\x1b[2J') ? rows : Math.max(rewritten, erased));
+  }
+  return { bytes, lines };
+}
+
+/** A frame that rewrote nearly every line of the screen. */
+export const isFullRedraw = (lines: number, rows: number) => lines >= rows - 4;

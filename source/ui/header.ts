@@ -120,7 +120,9 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
     // With no rows there is nothing stale to warn about, only a link that is not up yet.
     const text =
       snap.ikes.size === 0
-        ? ` not live: ${snap.link.kind}${why}`
+        ? snap.link.kind === 'live'
+          ? ` connected; waiting for the first listing${why}`
+          : ` not live: ${snap.link.kind}${why}`
         : ` STALE — rows below are the last values seen, not live${why}`;
     lines.push(
       t.paint(fitWidth(text, width), {

@@ -158,6 +158,12 @@ describe('screen layout', () => {
     expect(s.frame()).toContain('not live: connecting');
     expect(s.frame()).not.toContain('STALE');
     expect(s.frame()).toContain('waiting for the first listing');
+    s.monitor.set(
+      snapshot([], { stale: true, lastUpdateAt: undefined, link: { kind: 'live', since: T0 } }),
+    );
+    await s.press('I');
+    expect(s.frame()).toContain('connected; waiting for the first listing');
+    expect(s.frame()).not.toContain('STALE');
   });
 
   test('polling slowed down: says so and why', async () => {

@@ -572,12 +572,13 @@ describe('keys → actions', () => {
     expect(s.quitCount()).toBe(1);
   });
 
-  test('+ and - change the polling interval', async () => {
+  test('+ lengthens the polling interval, - shortens it', async () => {
     const s = await open(snapshot(sampleRows(1)), W80);
     await s.press('+');
-    expect(s.monitor.actionCalls()).toEqual([{ action: 'setIntervalMs', args: [500] }]);
+    expect(s.monitor.actionCalls()).toEqual([{ action: 'setIntervalMs', args: [2000] }]);
+    expect(s.frame()).toContain('polling every 2s');
     await s.press('-');
-    expect(s.monitor.actionCalls()[1]).toEqual({ action: 'setIntervalMs', args: [2000] });
+    expect(s.monitor.actionCalls()[1]).toEqual({ action: 'setIntervalMs', args: [500] });
   });
 
   test('the IKE_SAs on screen are reported to the store', async () => {

@@ -63,8 +63,8 @@ describe('keymap', () => {
       expect(resolveKey(v, 'q', false)).toBe('app.quit');
       expect(resolveKey(v, '?', false)).toBe('app.help');
       expect(resolveKey(v, 'tab', false)).toBe('view.next');
-      expect(resolveKey(v, '+', false)).toBe('poll.faster');
-      expect(resolveKey(v, '-', false)).toBe('poll.slower');
+      expect(resolveKey(v, '+', false)).toBe('poll.slower');
+      expect(resolveKey(v, '-', false)).toBe('poll.faster');
       expect(resolveKey(v, '/', false)).toBe('list.filter');
       expect(resolveKey(v, 'j', false)).toBe('nav.down');
       expect(resolveKey(v, 'G', false)).toBe('nav.bottom');

@@ -14,6 +14,7 @@ import { clockSignature, SORT_ORDER, SORT_TITLES } from './columns.js';
 import { connRows, connsBodyLines, initiateTarget, upCounts } from './conns.js';
 import { connDetails, rowDetails } from './details.js';
 import { eventsBodyLines, eventsTop, filterEvents, nextLevel } from './events.js';
+import { formatDuration } from './format.js';
 import { gatewayProblem } from './gateway.js';
 import { headerLines } from './header.js';
 import { useKeyQueue, useTerminalSize } from './hooks.js';
@@ -51,7 +52,10 @@ import { fitWidth, wrapHard } from './width.js';
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
-const INTERVAL_STEPS = [250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000];
+// The store accepts 250 ms to 1 h.
+const INTERVAL_STEPS = [
+  250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000,
+];
 const VISIBLE_DEBOUNCE_MS = 200;
 
 export interface AppProps {
@@ -302,7 +306,7 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
         return setStatus({
           at: clock(),
           level: 'info',
-          text: `polling every ${ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`}`,
+          text: `polling every ${ms >= 1000 ? formatDuration(ms / 1000) : `${ms}ms`}`,
         });
       }
       case 'nav.up':

@@ -110,7 +110,10 @@ async function main(): Promise<void> {
     return cleaning;
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    // `on`, not `once`: a Ctrl-C reaches us twice (from the terminal and relayed by tsx), and
+    // a second signal must not kill the process before the lab is down.
+    process.on(sig, () => {
+      if (cleaning) return;
       console.error(`\nbench: ${sig}: stopping the bench lab and tmux server`);
       void cleanup().finally(() => process.exit(130));
     });

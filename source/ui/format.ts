@@ -54,6 +54,11 @@ export function formatDuration(sec: number | undefined, precise = false): string
   return precise ? `${sign}${m}m${two(s)}s` : `${sign}${m}m`;
 }
 
+/** A polling interval: "250ms", "2s", "5m". */
+export function formatInterval(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(ms / 1000);
+}
+
 /** Countdown to a rekey: precise in its last ten minutes, "due" once it passed. */
 export function formatCountdown(sec: number | undefined): string {
   if (sec === undefined || !Number.isFinite(sec)) return '-';

@@ -1,5 +1,5 @@
 import type { LinkState, MonitorSnapshot } from '../monitor/types.js';
-import { formatCount, formatDuration, formatRate } from './format.js';
+import { formatCount, formatDuration, formatInterval, formatRate } from './format.js';
 import { sanitize } from './sanitize.js';
 import type { Theme } from './theme.js';
 import { fitWidth, truncate } from './width.js';
@@ -66,7 +66,7 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
     snap.lastUpdateAt === undefined
       ? 'no data yet'
       : `updated ${formatDuration((now - snap.lastUpdateAt) / 1000)} ago`;
-  const right = `${link.text}${o.paused ? ' · PAUSED' : ''} · ${age} · every ${formatDuration(snap.intervalMs / 1000)}${snap.readOnly ? ' · read-only' : ''}`;
+  const right = `${link.text}${o.paused ? ' · PAUSED' : ''} · ${age} · every ${formatInterval(snap.intervalMs)}${snap.readOnly ? ' · read-only' : ''}`;
   const leftWidth = Math.max(0, width - right.length - 1);
   const line1 =
     t.paint(fitWidth(`swantop ${truncate(who, Math.max(0, leftWidth - 8))}`, leftWidth), {

@@ -14,7 +14,7 @@ import { clockSignature, SORT_ORDER, SORT_TITLES } from './columns.js';
 import { connRows, connsBodyLines, initiateTarget, upCounts } from './conns.js';
 import { connDetails, rowDetails } from './details.js';
 import { eventsBodyLines, eventsTop, filterEvents, nextLevel } from './events.js';
-import { formatDuration } from './format.js';
+import { formatInterval } from './format.js';
 import { gatewayProblem } from './gateway.js';
 import { headerLines } from './header.js';
 import { useKeyQueue, useTerminalSize } from './hooks.js';
@@ -306,7 +306,7 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
         return setStatus({
           at: clock(),
           level: 'info',
-          text: `polling every ${ms >= 1000 ? formatDuration(ms / 1000) : `${ms}ms`}`,
+          text: `polling every ${formatInterval(ms)}`,
         });
       }
       case 'nav.up':

@@ -4,6 +4,7 @@ import {
   formatCount,
   formatCountdown,
   formatDuration,
+  formatInterval,
   formatRate,
   hostPort,
 } from '../../source/ui/format.js';
@@ -35,6 +36,12 @@ describe('format', () => {
     expect(formatDuration(725, true)).toBe('12m05s');
     expect(formatDuration(3 * 3600 + 7 * 60 + 9)).toBe('3h07m');
     expect(formatDuration(2 * 86400 + 4 * 3600)).toBe('2d04h');
+  });
+
+  test('intervals below a second in ms', () => {
+    expect(formatInterval(250)).toBe('250ms');
+    expect(formatInterval(2000)).toBe('2s');
+    expect(formatInterval(300_000)).toBe('5m');
   });
 
   test('countdowns tick by the second in their last ten minutes', () => {

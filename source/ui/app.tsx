@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { render } from 'ink';
 import type { Monitor } from '../monitor/types.js';
 import { sanitize } from './sanitize.js';
@@ -42,6 +43,42 @@ export function anchorFrames(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
   });
 }
 
+const HELD_LINES = 100;
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+
+/**
+ * While the screen is up, console output is kept (the last HELD_LINES lines) instead of written
+ * over the frame; release() puts the console back and prints what was kept, made safe, to stderr.
+ */
+export function holdConsole(): { lines: string[]; release(stderr: NodeJS.WritableStream): void } {
+  const saved = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
+  const lines: string[] = [];
+  let dropped = 0;
+  for (const m of CONSOLE_METHODS) {
+    console[m] = (...args: unknown[]) => {
+      const text = args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ');
+      for (const line of text.split('\n')) {
+        lines.push(line);
+        if (lines.length > HELD_LINES) {
+          lines.shift();
+          dropped++;
+        }
+      }
+    };
+  }
+  let released = false;
+  return {
+    lines,
+    release(stderr) {
+      if (released) return;
+      released = true;
+      for (const [m, fn] of saved) console[m] = fn;
+      if (dropped > 0) stderr.write(`swantop: ${dropped} earlier console lines not shown\n`);
+      for (const line of lines) stderr.write(`${sanitize(line)}\n`);
+    },
+  };
+}
+
 /** The full-screen UI reads keys in raw mode, which needs a terminal on stdin. */
 export class NotATerminalError extends Error {
   constructor() {
@@ -73,6 +110,7 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
 
   let restored = false;
   let instance: ReturnType<typeof render> | undefined;
+  const held = holdConsole();
   const listeners: [string, (...args: never[]) => void][] = [];
   const on = (event: string, fn: (...args: never[]) => void) => {
     listeners.push([event, fn]);
@@ -100,6 +138,7 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
       // the terminal matters more than a clean unmount
     }
     stdout.write(LEAVE_ALT);
+    held.release(stderr);
   };
 
   return new Promise<RunResult>((resolve, reject) => {
@@ -130,7 +169,9 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
         stdin,
         stderr,
         exitOnCtrlC: false,
-        patchConsole: true,
+        // The console is held by holdConsole(): a line printed over a full-screen frame would
+        // push it out of place.
+        patchConsole: false,
         incrementalRendering: true,
         maxFps: 20,
       });

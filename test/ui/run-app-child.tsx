@@ -41,6 +41,7 @@ setTimeout(async () => {
       stdin.push(i % 2 ? 'k' : 'j');
       await wait(80);
     }
+    console.log('a line from the store \x1b[2J while the screen is up');
     stdin.push('3');
     await wait(80);
     stdin.push('1');

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { expect, test } from 'vitest';
-import { anchorFrames, NotATerminalError, runApp } from '../../source/ui/app.js';
+import { anchorFrames, holdConsole, NotATerminalError, runApp } from '../../source/ui/app.js';
 import { snapshot } from './fixtures.js';
 import { FakeMonitor, FakeStdout } from './harness.js';
 
@@ -35,4 +35,18 @@ test('runApp refuses a stdin that is not a terminal, before touching the screen'
     }),
   ).rejects.toBeInstanceOf(NotATerminalError);
   expect(out.frames).toEqual([]);
+});
+
+test('console output is held while the screen is up, then printed safely', () => {
+  const original = console.log;
+  const held = holdConsole();
+  try {
+    console.log('one', { two: 2 });
+    console.error('three\x1b[31m\nfour');
+  } finally {
+    const err = new FakeStdout(80, 24);
+    held.release(err as unknown as NodeJS.WritableStream);
+    expect(console.log).toBe(original);
+    expect(err.frames).toEqual(['one { two: 2 }\n', 'three\\x1b[31m\n', 'four\n']);
+  }
 });

@@ -45,6 +45,9 @@ describe('runApp restores the terminal', () => {
     expect(screen[28]).toMatch(/^\?Help/);
     expect(screen[29]).toBe('');
     expect(screen.filter((l) => l.startsWith('swantop')).length).toBe(1);
+    // Console output waited for the screen to close, and came out made safe.
+    expect(r.out).not.toContain('a line from the store');
+    expect(r.err).toContain('a line from the store \\x1b[2J while the screen is up');
     expect(r.out).toContain('RESULT {"reason":"quit"}');
     expect(r.code).toBe(0);
   });

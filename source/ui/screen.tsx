@@ -83,7 +83,10 @@ function nextInterval(ms: number, dir: 1 | -1): number {
 }
 
 export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppProps) {
-  const snap: MonitorSnapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
+  // Bound here: a Monitor's methods may rely on `this`.
+  const subscribe = useCallback((l: () => void) => monitor.subscribe(l), [monitor]);
+  const getSnapshot = useCallback(() => monitor.getSnapshot(), [monitor]);
+  const snap: MonitorSnapshot = useSyncExternalStore(subscribe, getSnapshot);
   const { exit } = useApp();
   const { columns: width, rows: termRows } = useTerminalSize();
   const theme: Theme = useMemo(() => createTheme(noColor), [noColor]);

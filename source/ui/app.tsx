@@ -98,8 +98,9 @@ const CRASH_EXIT_MS = 1000;
 /**
  * Full screen in the alternate buffer until the user quits or a SIGTERM/SIGHUP/SIGINT arrives;
  * the terminal is restored on every path out (quit, signal, uncaught exception, unhandled
- * rejection, process exit). Resolves with why it ended; on a crash it rejects after restoring and
- * printing one line. The caller owns the monitor: start it before, stop it after.
+ * rejection, process exit). Resolves with why it ended; on a crash it rejects after restoring
+ * (and exits with status 1 a second later unless the caller ends the process first). The caller
+ * owns the monitor: start it before, stop it after, and report a rejection in one line.
  */
 export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunResult> {
   const stdout = options.stdout ?? process.stdout;
@@ -148,9 +149,8 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
     };
     const onCrash = (err: unknown) => {
       restore();
-      const message = err instanceof Error ? err.message : String(err);
-      // One line: the first of the message, control characters and all made safe.
-      stderr.write(`swantop: ${sanitize(message.split('\n')[0] ?? '')}\n`);
+      // Saying what happened is the caller's (one line, as the CLI does); if it never does,
+      // the process still ends.
       process.exitCode = 1;
       setTimeout(() => process.exit(1), CRASH_EXIT_MS).unref();
       reject(err);

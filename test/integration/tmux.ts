@@ -55,6 +55,9 @@ export interface StartOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The least time between two key presses: a fast typist's, about 12 keys a second. */
+export const KEY_GAP_MS = 80;
+
 /** One tmux session with one pane running one command; the pane stays after the command exits. */
 export class TmuxSession {
   private constructor(
@@ -107,7 +110,21 @@ export class TmuxSession {
 
   /** Keys by tmux name ("q", "Enter", "Escape", "Up", "C-c"); each one is a separate key press. */
   async keys(...keys: string[]): Promise<void> {
-    for (const k of keys) await tmux(['send-keys', '-t', this.target, k]);
+    for (const k of keys) await this.press(['send-keys', '-t', this.target, k]);
+  }
+
+  private lastPress = 0;
+
+  /**
+   * Sends one key press no sooner than KEY_GAP_MS after the previous one, as a person would:
+   * two presses a few ms apart can reach the program in one read (see burst()), and a test
+   * of one key must not turn into a test of that.
+   */
+  private async press(args: string[]): Promise<void> {
+    const wait = this.lastPress + KEY_GAP_MS - Date.now();
+    if (wait > 0) await sleep(wait);
+    await tmux(args);
+    this.lastPress = Date.now();
   }
 
   /**
@@ -115,12 +132,12 @@ export class TmuxSession {
    * program may read it as one chunk.
    */
   async burst(text: string): Promise<void> {
-    await tmux(['send-keys', '-t', this.target, '-l', text]);
+    await this.press(['send-keys', '-t', this.target, '-l', text]);
   }
 
   /** Types text literally, one character at a time, like a person. */
   async type(text: string): Promise<void> {
-    for (const ch of text) await tmux(['send-keys', '-t', this.target, '-l', ch]);
+    for (const ch of text) await this.press(['send-keys', '-t', this.target, '-l', ch]);
   }
 
   /** The visible screen as plain text, one line per row, trailing blanks trimmed per line. */
@@ -150,12 +167,6 @@ export class TmuxSession {
 
   async dead(): Promise<boolean> {
     return (await this.display('#{pane_dead}')) === '1';
-  }
-
-  /** The command's exit status once the pane is dead. */
-  async exitStatus(): Promise<number | undefined> {
-    const s = await this.display('#{pane_dead_status}');
-    return s === '' ? undefined : Number(s);
   }
 
   async resize(width: number, height: number): Promise<void> {
@@ -281,7 +292,12 @@ export interface SwantopOptions {
   /** Flags after --uri. */
   args?: readonly string[];
   name?: string;
-  /** Wraps the command line in sh -c with text printed before and after (see the quit test). */
+  /**
+   * Runs it from a shell that prints `before`, then `after` with swantop's exit status, and
+   * stays: the pane then shows what swantop left behind. The status comes from the shell, which
+   * reaps swantop itself; tmux 3.3a was seen leaving an exited pane command a zombie, its status
+   * never known.
+   */
   around?: { before: string; after: string };
 }
 

@@ -185,11 +185,9 @@ describe('screen layout', () => {
     const s = await open(snapshot(sampleRows(2)), { columns: 40, rows: 10 });
     expect(s.frame()).toContain('terminal too small: 40×10');
     expect(s.frame()).not.toContain('conn-1');
-    s.stdout.resize(80, 24);
-    await s.settle();
+    await s.resize(80, 24);
     expect(s.frame()).toContain('-conn-1');
-    s.stdout.resize(100, 8);
-    await s.settle();
+    await s.resize(100, 8);
     expect(s.frame()).toContain('terminal too small: 100×8');
   });
 
@@ -623,7 +621,7 @@ describe('connections view', () => {
       action: 'initiate',
       args: [[{ conn: 'gw-gw', child: 'net' }]],
     });
-    s.monitor.set(
+    await s.publish(
       snapshot(sampleRows(1), {
         conns: conns(),
         progress: {
@@ -634,7 +632,6 @@ describe('connections view', () => {
         },
       }),
     );
-    await s.settle();
     expect(s.frame()).toContain('initiate gw-gw: done');
     expect(s.frame()).toContain('IKE_SA gw-gw[3] established');
     await s.press('c');
@@ -720,8 +717,7 @@ describe('events view', () => {
     expect(s.frame()).toContain('PAUSED');
     const more = log(5);
     more.entries.push(event('arrived while paused'));
-    s.monitor.set(snapshot([], { events: more }));
-    await s.settle();
+    await s.publish(snapshot([], { events: more }));
     expect(s.frame()).not.toContain('arrived while paused');
     await s.press('p');
     expect(s.frame()).toContain('arrived while paused');

@@ -150,6 +150,10 @@ export interface Screen {
   press(...keys: string[]): Promise<void>;
   type(text: string): Promise<void>;
   settle(): Promise<void>;
+  /** Resize the terminal and wait for the frame drawn for the new size. */
+  resize(columns: number, rows: number): Promise<void>;
+  /** Publish a new snapshot and wait for the frame drawn from it. */
+  publish(snap: MonitorSnapshot): Promise<void>;
   quitCount(): number;
   unmount(): void;
 }
@@ -204,6 +208,16 @@ export async function renderApp(
       }
     },
     settle,
+    async resize(columns, rows) {
+      const before = stdout.frames.length;
+      stdout.resize(columns, rows);
+      await quiet(stdout, before);
+    },
+    async publish(next) {
+      const before = stdout.frames.length;
+      monitor.set(next);
+      await quiet(stdout, before);
+    },
     quitCount: () => quits,
     unmount: () => inst.unmount(),
   };

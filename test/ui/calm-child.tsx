@@ -53,9 +53,25 @@ const inst = render(<App monitor={monitor} clock={() => T0 + 2000} />, {
 });
 
 const result: Record<string, number> = {};
-const step = async (name: string, act: () => void, ms = 300) => {
+/** Bytes written for one change: wait for output, then for 200 ms of quiet (max 5 s). */
+const step = async (name: string, act: () => void) => {
   const before = out.bytes;
   act();
+  const deadline = Date.now() + 5000;
+  let last = out.bytes;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await wait(20);
+    if (out.bytes !== last) {
+      last = out.bytes;
+      quietSince = Date.now();
+    } else if (last > before && Date.now() - quietSince >= 200) break;
+  }
+  result[name] = out.bytes - before;
+};
+/** Bytes written while nothing changes, over a span that includes a clock tick. */
+const idle = async (name: string, ms: number) => {
+  const before = out.bytes;
   await wait(ms);
   result[name] = out.bytes - before;
 };
@@ -68,7 +84,7 @@ await step('oneRow', () => {
   next[2] = ikeRow(rows[2]!.sa, T0, { in: 123_456, out: 654_321 });
   monitor.set(snapshot(next, { version: 2 }));
 });
-await step('idleSecond', () => {}, 1300);
+await idle('idleSecond', 1300);
 await step('keyDown', () => stdin.push('j'));
 inst.unmount();
 process.stdout.write(`${JSON.stringify(result)}\n`);

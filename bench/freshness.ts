@@ -101,11 +101,16 @@ export async function runFreshness(ctx: BenchContext, clients: number): Promise<
       const snap = monitor.getSnapshot();
       const now = Date.now();
       let oldest = 0;
+      let oldestConfirmed = 0;
       for (const id of seen.visible()) {
-        for (const c of snap.ikes.get(id)?.children ?? [])
+        const confirmed = refreshedAt(id) ?? 0;
+        for (const c of snap.ikes.get(id)?.children ?? []) {
           oldest = Math.max(oldest, now - c.listedAt);
+          oldestConfirmed = Math.max(oldestConfirmed, now - Math.max(c.listedAt, confirmed));
+        }
       }
       ages.push(oldest);
+      confirmedAges.push(oldestConfirmed);
     }, 200);
 
     /** Time from the event to the first recorded frame that passes `shows`. */

@@ -5,7 +5,29 @@
  * when the frame erases to its end (`ESC [ K`) or erases it whole (`ESC [ 2 K`); a clear of
  * the screen (`ESC [ 2 J`) rewrites everything.
  */
-const FRAME_START = /(?:\x1b\[\?2026h)?(?:\x1b\[\d+A|\x1b\[H)/g;
+const START_TOKEN = /\x1b\[\?2026h|\x1b\[H|\x1b\[2J|\x1b\[3J|\x1b\[(\d+)A/g;
+const ONLY_ESCAPES = /^(?:\x1b\[[0-9;?]*[A-Za-z])*$/;
+
+/**
+ * Where frames start. Tokens with nothing but escapes between them make one start (BSU, home,
+ * clear); `ESC [ 1 A` alone is not a start: erasing n lines is "erase, up 1" n times.
+ */
+function frameStarts(text: string): number[] {
+  const starts: number[] = [];
+  let lastEnd = -1;
+  for (const m of text.matchAll(START_TOKEN)) {
+    if (m[1] !== undefined && Number(m[1]) < 2) continue;
+    const at = m.index ?? 0;
+    const end = at + m[0].length;
+    if (lastEnd >= 0 && ONLY_ESCAPES.test(text.slice(lastEnd, at))) {
+      lastEnd = end;
+      continue;
+    }
+    starts.push(at);
+    lastEnd = end;
+  }
+  return starts;
+}
 
 export interface FrameStats {
   /** Bytes of each frame. */
@@ -16,7 +38,7 @@ export interface FrameStats {
 
 export function splitFrames(stream: Buffer, rows: number): FrameStats {
   const text = stream.toString('latin1');
-  const starts = [...text.matchAll(FRAME_START)].map((m) => m.index ?? 0);
+  const starts = frameStarts(text);
   if (starts.length === 0 || starts[0] !== 0) starts.unshift(0);
   const bytes: number[] = [];
   const lines: number[] = [];

@@ -3,7 +3,7 @@
  * real terminal (tmux) on the row the screen shows selected, with swanctl as the oracle of
  * their effect. Every test puts the lab back as it found it (other files share it).
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   childSas,
   type LabInfo,
@@ -13,6 +13,7 @@ import {
   swanctl,
 } from '../../lab/lab.js';
 import {
+  atRest,
   footerOf,
   frame,
   type SaRow,
@@ -24,6 +25,11 @@ import {
 
 const lab: LabInfo = inject('lab');
 const sessions: TmuxSession[] = [];
+
+// Compare the screen only with a lab at rest (an earlier file's rekey may still be settling).
+beforeEach(async () => {
+  await atRest(lab.sockets.moon);
+});
 
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.kill()));

@@ -3,7 +3,7 @@
  * again. The header must say so at once, the rows must never pass for live while nobody can
  * vouch for them, and once the daemon is back the screen must match swanctl again.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   childSas,
   daemonPid,
@@ -12,10 +12,23 @@ import {
   oracleListSas,
   restartDaemon,
 } from '../../lab/lab.js';
-import { childrenOf, frame, type SaRow, saRows, startSwantop, type TmuxSession } from './tmux.js';
+import {
+  atRest,
+  childrenOf,
+  frame,
+  type SaRow,
+  saRows,
+  startSwantop,
+  type TmuxSession,
+} from './tmux.js';
 
 const lab: LabInfo = inject('lab');
 const sessions: TmuxSession[] = [];
+
+// Compare the screen only with a lab at rest (an earlier file's rekey may still be settling).
+beforeEach(async () => {
+  await atRest(lab.sockets.moon);
+});
 
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.kill()));
@@ -41,8 +54,10 @@ describe('the daemon killed and restarted', () => {
     });
     const ids = (rows: readonly SaRow[]) => rows.map((r) => `${r.kind}#${r.id}`).join(' ');
 
-    const t0 = Date.now();
+    // Timed from the moment the daemon is gone (killDaemon waits for that): ~1 s to notice,
+    // with room for tmux's polling on a loaded machine.
     await killDaemon(lab, 'moon', 'SIGKILL');
+    const t0 = Date.now();
     const down = await s.waitFor(
       'the header to say reconnecting',
       (screen) => (/reconnecting/.test(headerOf(screen)) ? screen : undefined),

@@ -3,10 +3,11 @@
  * back from the screen, with swanctl as the oracle of what the daemon holds. This file only
  * looks (rows, filter, help, sizes, quit); the actions are in e2e-actions.test.ts.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { childSas, type LabInfo, oracleListSas } from '../../lab/lab.js';
 import { BINDINGS, showKey } from '../../source/ui/keymap.js';
 import {
+  atRest,
   childrenOf,
   footerOf,
   frame,
@@ -18,6 +19,11 @@ import {
 
 const lab: LabInfo = inject('lab');
 const sessions: TmuxSession[] = [];
+
+// Compare the screen only with a lab at rest (an earlier file's rekey may still be settling).
+beforeEach(async () => {
+  await atRest(lab.sockets.moon);
+});
 
 async function swantop(
   width: number,
@@ -238,6 +244,20 @@ describe('the terminal', () => {
       expect(after).not.toContain('qQuit');
     },
   );
+
+  it('a bad flag gets one clear line in the terminal, no stack trace, and the screen as it was', async () => {
+    const s = await swantop(100, 20, { args: ['--interval', 'nonsense'] });
+    await s.waitDead();
+    const screen = await s.capture();
+    const text = screen
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '' && !l.startsWith('Pane is dead'));
+    expect(text, frame(screen)).toEqual([
+      expect.stringMatching(/^swantop: --interval .*"nonsense"$/),
+    ]);
+    expect(await s.alternateScreen()).toBe(false);
+  });
 
   it('is usable at 80×24: header on top, the rows, the key bar at the bottom', async () => {
     const s = await swantop(80, 24);

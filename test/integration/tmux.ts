@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { childSas, type OracleIkeSa, oracleListSas } from '../../lab/lab.js';
 
 const exec = promisify(execFile);
 
@@ -60,10 +61,7 @@ export const KEY_GAP_MS = 80;
 
 /** One tmux session with one pane running one command; the pane stays after the command exits. */
 export class TmuxSession {
-  private constructor(
-    readonly name: string,
-    readonly commandLine: string,
-  ) {}
+  private constructor(readonly name: string) {}
 
   static async start(o: StartOptions): Promise<TmuxSession> {
     const name = `e2e-${process.pid}-${++counter}${o.name ? `-${o.name.replace(/[^a-z0-9-]/gi, '')}` : ''}`;
@@ -101,7 +99,7 @@ export class TmuxSession {
       ...(o.cwd ? ['-c', o.cwd] : []),
       commandLine,
     ]);
-    return new TmuxSession(name, commandLine);
+    return new TmuxSession(name);
   }
 
   private get target(): string {
@@ -171,11 +169,6 @@ export class TmuxSession {
 
   async resize(width: number, height: number): Promise<void> {
     await tmux(['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
-  }
-
-  async size(): Promise<{ width: number; height: number }> {
-    const [w, h] = (await this.display('#{pane_width} #{pane_height}')).split(' ');
-    return { width: Number(w), height: Number(h) };
   }
 
   /**
@@ -453,4 +446,32 @@ export async function selectRow(
       });
   }
   return current;
+}
+
+/* --- the lab at rest: what a test may compare the screen with ------------------------------ */
+
+/**
+ * Waits until every IKE_SA on a gateway is ESTABLISHED with only INSTALLED CHILD_SAs (a rekey
+ * leaves the old CHILD_SA listed as DELETED for a few seconds, a re-dial passes through
+ * CONNECTING), and returns that listing: a steady oracle to compare the screen with.
+ */
+export async function atRest(socket: string, timeoutMs = 30_000): Promise<OracleIkeSa[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const sas = await oracleListSas(socket);
+    const busy = sas.filter(
+      (o) => o.sa.state !== 'ESTABLISHED' || childSas(o.sa).some((c) => c.state !== 'INSTALLED'),
+    );
+    if (busy.length === 0) return sas;
+    last = busy
+      .map(
+        (o) => `${o.name} #${o.sa.uniqueid} ${o.sa.state} [${childSas(o.sa).map((c) => c.state)}]`,
+      )
+      .join(', ');
+    if (Date.now() > deadline) {
+      throw new TmuxError(`the SAs on ${socket} did not settle within ${timeoutMs} ms: ${last}`);
+    }
+    await sleep(200);
+  }
 }

@@ -19,6 +19,11 @@ const ROWS_MAX_SHARE = 0.7;
 const HYSTERESIS = 0.7;
 /** Even when cheap enough, budgeted full listings are at least this far apart. */
 const MIN_BUDGETED_FULL_MS = 60_000;
+/**
+ * One full listing this far over the budget is proof enough to slow down at once; a smaller
+ * excess is measured a second time first, since a busy machine stretches a cheap listing.
+ */
+const SURE_EXCESS = 4;
 /** Rows on screen are refreshed at least this often when the budget allows it. */
 export const ROW_FRESHNESS_MS = 30_000;
 
@@ -28,8 +33,12 @@ export interface PlanInput {
   intervalMs: number;
   /** Share of the daemon's time our listings may take (0..1). */
   budget: number;
-  /** Wall time of a full listing (smoothed); undefined before the first. */
+  /** Estimated cost of a full listing (fullCostEstimate); undefined before the first. */
   fullMs?: number;
+  /** Wall time of the latest full listing. */
+  latestFullMs?: number;
+  /** How many full listings were measured so far. */
+  fullSamples?: number;
   /** Wall time of a filtered listing (smoothed); undefined before the first. */
   filteredMs?: number;
   /** Rows on screen. */
@@ -60,8 +69,10 @@ export function plan(i: PlanInput): Plan {
     return { mode: 'full', fullPeriodMs: interval, rowSlotMs: interval, rowPeriodMs: interval };
   }
   const share = i.fullMs / interval;
+  const latestShare = (i.latestFullMs ?? i.fullMs) / interval;
   const limit = i.previous === 'budgeted' ? i.budget * HYSTERESIS : i.budget;
-  if (share <= limit) {
+  const measureAgain = (i.fullSamples ?? 2) < 2 && latestShare <= i.budget * SURE_EXCESS;
+  if (share <= limit || measureAgain) {
     return { mode: 'full', fullPeriodMs: interval, rowSlotMs: interval, rowPeriodMs: interval };
   }
   const filtered = i.filteredMs ?? estimateFilteredMs(i.n);
@@ -152,6 +163,15 @@ export class CostWindow {
     const span = Math.min(this.windowMs, Math.max(1_000, now - this.startedAt));
     return Math.min(1, total / span);
   }
+}
+
+/**
+ * A full listing's cost from its wall time. Wall time is the daemon's work plus whatever else
+ * delayed the answer (our own load, a busy machine): noise only ever adds, so the lesser of the
+ * last two is the honest figure. Two, not more, so a real jump in the SA count shows at once.
+ */
+export function fullCostEstimate(previousMs: number | undefined, latestMs: number): number {
+  return previousMs === undefined ? latestMs : Math.min(previousMs, latestMs);
 }
 
 /** Exponentially smoothed cost, so one slow listing does not flip the mode. */

@@ -9,6 +9,7 @@ import {
   backoffMs,
   CostWindow,
   DEFAULT_BUDGET,
+  fullCostEstimate,
   nextStep,
   type Plan,
   plan,
@@ -141,6 +142,7 @@ export class MonitorStore implements Monitor {
   private statsDueAt = 0;
   private fullMs: number | undefined;
   private lastFullMs: number | undefined;
+  private fullSamples = 0;
   private filteredMs: number | undefined;
   private lastFullStartAt: number | undefined;
   private lastFullEndAt: number | undefined;
@@ -419,15 +421,7 @@ export class MonitorStore implements Monitor {
           await this.readStats(link);
           continue;
         }
-        this.planned = plan({
-          n: Math.max(this.table.size, this.stats?.ikeSasTotal ?? 0),
-          intervalMs: this.intervalMs,
-          budget: this.budget,
-          fullMs: this.fullMs,
-          filteredMs: this.filteredMs,
-          visible: this.visible.length,
-          previous: this.planned.mode,
-        });
+        this.planned = this.replan(Math.max(this.table.size, this.stats?.ikeSasTotal ?? 0));
         if (!this.needFull && (this.connsDue || now >= (this.connsAt ?? 0) + this.connsPeriod())) {
           await this.readConns(link);
           continue;
@@ -545,8 +539,9 @@ export class MonitorStore implements Monitor {
     if (link.gen !== this.gen) return;
     const endedAt = this.now();
     const cost = endedAt - startedAt;
-    this.fullMs = smooth(this.fullMs, cost);
+    this.fullMs = fullCostEstimate(this.lastFullMs, cost);
     this.lastFullMs = cost;
+    this.fullSamples++;
     this.costs.add(endedAt, cost);
     this.lastFullStartAt = startedAt;
     this.lastFullEndAt = endedAt;
@@ -558,21 +553,28 @@ export class MonitorStore implements Monitor {
     // In full mode the next full listing settles doubts within an interval anyway.
     if (this.planned.mode === 'budgeted') this.addUrgent(recheck);
     const before = this.planned.mode;
-    this.planned = plan({
-      n: this.table.size,
-      intervalMs: this.intervalMs,
-      budget: this.budget,
-      fullMs: this.fullMs,
-      filteredMs: this.filteredMs,
-      visible: this.visible.length,
-      previous: before,
-    });
+    this.planned = this.replan(this.table.size);
     if (this.planned.mode !== before && this.planned.reason) {
       this.log.push(note(endedAt, 'warn', `polling slowed down: ${this.planned.reason}`));
     } else if (this.planned.mode !== before) {
       this.log.push(note(endedAt, 'plain', 'polling: full listings every interval again'));
     }
     this.changed(wasUntrusted);
+  }
+
+  /** The polling plan for `n` SAs from everything measured so far. */
+  private replan(n: number): Plan {
+    return plan({
+      n,
+      intervalMs: this.intervalMs,
+      budget: this.budget,
+      fullMs: this.fullMs,
+      latestFullMs: this.lastFullMs,
+      fullSamples: this.fullSamples,
+      filteredMs: this.filteredMs,
+      visible: this.visible.length,
+      previous: this.planned.mode,
+    });
   }
 
   private async listOne(link: Link, id: string): Promise<void> {

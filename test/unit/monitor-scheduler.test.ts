@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backoffMs,
   CostWindow,
+  fullCostEstimate,
   nextStep,
   type Plan,
   plan,
@@ -317,5 +318,32 @@ describe('cost window and backoff', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 20].map(backoffMs)).toEqual([
       500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
     ]);
+  });
+});
+
+describe('a noisy measurement does not slow polling down', () => {
+  const base = { n: 3, intervalMs: INTERVAL, budget: BUDGET, visible: 3 };
+
+  it('measures again before slowing down when one listing is only a little over budget', () => {
+    // Seen in the e2e run: 3 SAs, the machine busy, the first listing took 111 ms (5.5%).
+    const p = plan({ ...base, fullMs: 111, latestFullMs: 111, fullSamples: 1 });
+    expect(p.mode).toBe('full');
+  });
+
+  it('takes the lesser of the last two listings, since noise only adds to wall time', () => {
+    expect(fullCostEstimate(111, 6)).toBe(6);
+    expect(fullCostEstimate(undefined, 111)).toBe(111);
+    const p = plan({ ...base, fullMs: fullCostEstimate(111, 6), latestFullMs: 6, fullSamples: 2 });
+    expect(p.mode).toBe('full');
+  });
+
+  it('slows down once two listings in a row are over budget', () => {
+    const p = plan({ ...base, n: 2500, fullMs: 300, latestFullMs: 320, fullSamples: 2 });
+    expect(p.mode).toBe('budgeted');
+  });
+
+  it('slows down at once when a single listing is far over budget (5,000 SAs)', () => {
+    const p = plan({ ...base, n: 5000, fullMs: 3300, latestFullMs: 3300, fullSamples: 1 });
+    expect(p.mode).toBe('budgeted');
   });
 });

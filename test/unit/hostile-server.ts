@@ -280,42 +280,50 @@ export function registeredFor(
 }
 
 /**
- * Events as fast as the socket takes them until `stop()`; waits for 'drain' when the kernel
- * buffer is full, so the flood is limited by the client's reading and nothing else.
+ * Events as fast as the socket takes them, until `limit` were sent or `stop()`. It waits for
+ * 'drain' whenever the kernel buffer is full, so the flood is paced by the client's reading
+ * alone and the server itself never buffers more than one batch.
  */
 export function flood(
   conn: ScriptedConnection,
   name: string,
   body: (n: number) => Buffer,
-): { stop: () => Promise<number> } {
+  limit = Number.POSITIVE_INFINITY,
+): { readonly sent: number; done: Promise<number>; stop: () => Promise<number> } {
   let stopped = false;
   let sent = 0;
+  const s = conn.socket;
   const done = (async () => {
-    const s = conn.socket;
-    while (!stopped && !s.destroyed) {
+    while (!stopped && !s.destroyed && sent < limit) {
       let ok = true;
-      for (let i = 0; i < 64 && ok; i++) {
+      for (let i = 0; i < 64 && ok && sent < limit; i++) {
         ok = s.write(rawPacket(PACKET.EVENT, name, body(sent)));
         sent++;
       }
-      if (!ok) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 200);
-          s.once('drain', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      } else {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      await new Promise<void>((resolve) => {
+        if (ok) {
+          setImmediate(resolve);
+          return;
+        }
+        const go = () => {
+          s.off('drain', go);
+          s.off('close', go);
+          resolve();
+        };
+        s.on('drain', go);
+        s.on('close', go);
+      });
     }
+    return sent;
   })();
   return {
+    get sent() {
+      return sent;
+    },
+    done,
     stop: async () => {
       stopped = true;
-      await done;
-      return sent;
+      return done;
     },
   };
 }

@@ -245,17 +245,21 @@ describe('the terminal', () => {
     },
   );
 
-  it('a bad flag gets one clear line in the terminal, no stack trace, and the screen as it was', async () => {
-    const s = await swantop(100, 20, { args: ['--interval', 'nonsense'] });
-    await s.waitDead();
-    const screen = await s.capture();
-    const text = screen
-      .split('\n')
-      .map((l) => l.trimEnd())
-      .filter((l) => l !== '' && !l.startsWith('Pane is dead'));
-    expect(text, frame(screen)).toEqual([
+  it('a bad flag gets one clear line in the terminal, no stack trace, exit status 2', async () => {
+    // From a shell that stays, so the pane keeps every byte swantop wrote before it exited.
+    const s = await swantop(100, 20, {
+      args: ['--interval', 'nonsense'],
+      around: { before: 'before-swantop', after: 'swantop-exited' },
+    });
+    const screen = await s.waitForText(/swantop-exited \d+/);
+    const lines = screen.split('\n').map((l) => l.trimEnd());
+    const from = lines.indexOf('before-swantop');
+    const to = lines.findIndex((l) => /^swantop-exited \d+$/.test(l));
+    expect(from, frame(screen)).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(from + 1, to), frame(screen)).toEqual([
       expect.stringMatching(/^swantop: --interval .*"nonsense"$/),
     ]);
+    expect(lines[to]).toBe('swantop-exited 2');
     expect(await s.alternateScreen()).toBe(false);
   });
 

@@ -124,6 +124,11 @@ export class RowTable {
     return this.refreshed.get(id);
   }
 
+  /** Every row's refreshedAt, live: read by the UI to tell how old the counters it shows are. */
+  get refreshedTimes(): ReadonlyMap<string, number> {
+    return this.refreshed;
+  }
+
   /** IKE_SAs missed once, waiting for a listing that confirms they are gone. */
   unconfirmed(): string[] {
     return [...this.missed.keys()];

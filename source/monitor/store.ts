@@ -719,6 +719,7 @@ export class MonitorStore implements Monitor {
       events: this.log.snapshot(this.undelivered()),
       poll: prev && samePoll(prev.poll, poll) ? prev.poll : poll,
       lastUpdateAt: this.lastUpdateAt,
+      confirmedAt: this.table.refreshedTimes,
       status: this.status,
       stalled: this.stalled,
       progress: this.progress,

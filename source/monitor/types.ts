@@ -163,6 +163,13 @@ export interface MonitorSnapshot {
   poll: PollInfo;
   /** When the store last heard from the daemon (listing, stats or event). */
   lastUpdateAt?: number;
+  /**
+   * When a listing last confirmed each IKE_SA's row and its CHILD_SAs' counters, by IKE key.
+   * A row keeps its object (and its listedAt) while a listing finds nothing new, so this is
+   * what tells how old the counters on screen really are. Read it when drawing: it is kept
+   * current between snapshots.
+   */
+  confirmedAt?: ReadonlyMap<string, number>;
   status?: ActionStatus;
   /**
    * Set while the daemon is connected but does not answer (stopped, or wedged): the rows are

@@ -156,6 +156,16 @@ export interface CellContext {
   stale: boolean;
   /** Counters older than this (ms) are shown dimmed with their age. */
   oldAfterMs: number;
+  /** When a listing last confirmed each IKE_SA's counters (MonitorSnapshot.confirmedAt). */
+  confirmedAt?: ReadonlyMap<string, number>;
+}
+
+/**
+ * How old the counters of an IKE_SA's rows are: since the later of when they last changed
+ * (listedAt) and when a listing last confirmed them unchanged.
+ */
+function countersAge(listedAt: number, ikeKey: string, ctx: CellContext): number {
+  return ctx.now - Math.max(listedAt, ctx.confirmedAt?.get(ikeKey) ?? listedAt);
 }
 
 function tsText(local: readonly string[], remote: readonly string[]): string {
@@ -174,8 +184,8 @@ function stateCell(state: string, ctx: CellContext): Cell {
   return { text: sanitize(state), style: { fg: stateColor(state) } };
 }
 
-function countersCell(text: string, listedAt: number, ctx: CellContext): Cell {
-  const old = ctx.now - listedAt > ctx.oldAfterMs;
+function countersCell(text: string, age: number, ctx: CellContext): Cell {
+  const old = age > ctx.oldAfterMs;
   return old || ctx.stale ? { text, style: { dim: true } } : { text };
 }
 
@@ -190,7 +200,7 @@ function ikeCells(
   const marker = r.children.length === 0 ? ' ' : folded ? '+' : '-';
   const bin = children.reduce((n, c) => n + c.bytesInTotal, 0);
   const bout = children.reduce((n, c) => n + c.bytesOutTotal, 0);
-  const age = ctx.now - r.listedAt;
+  const age = countersAge(r.listedAt, r.key, ctx);
   return {
     name: { text: `${marker}${sanitize(s.name)}`, style: { bold: true } },
     id: { text: sanitize(s.uniqueid) },
@@ -205,10 +215,10 @@ function ikeCells(
     },
     spis: { text: '' },
     ts: { text: [...s.remoteVips].map(sanitize).join(','), style: { fg: 'magenta' } },
-    bin: countersCell(formatBytes(bin), r.listedAt, ctx),
-    bout: countersCell(formatBytes(bout), r.listedAt, ctx),
-    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), r.listedAt, ctx),
-    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), r.listedAt, ctx),
+    bin: countersCell(formatBytes(bin), age, ctx),
+    bout: countersCell(formatBytes(bout), age, ctx),
+    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), age, ctx),
+    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), age, ctx),
     age: {
       text: age > ctx.oldAfterMs ? formatDuration(age / 1000) : '',
       style: { fg: 'yellow' },
@@ -216,10 +226,15 @@ function ikeCells(
   };
 }
 
-function childCells(r: ChildRow, last: boolean, ctx: CellContext): Record<ColumnId, Cell> {
+function childCells(
+  r: ChildRow,
+  ikeKey: string,
+  last: boolean,
+  ctx: CellContext,
+): Record<ColumnId, Cell> {
   const s = r.sa;
   const since = secondsSince(r.listedAt, ctx.now);
-  const age = ctx.now - r.listedAt;
+  const age = countersAge(r.listedAt, ikeKey, ctx);
   const spis = s.spiIn || s.spiOut ? `${sanitize(s.spiIn)}/${sanitize(s.spiOut)}` : '';
   return {
     name: { text: `${last ? '└' : '├'}─${sanitize(s.name)}` },
@@ -233,10 +248,10 @@ function childCells(r: ChildRow, last: boolean, ctx: CellContext): Record<Column
     rekey: { text: s.rekeyTime === undefined ? '' : formatCountdown(s.rekeyTime - since) },
     spis: { text: spis, style: { dim: true } },
     ts: { text: tsText(s.localTs, s.remoteTs) },
-    bin: countersCell(formatBytes(r.bytesInTotal), r.listedAt, ctx),
-    bout: countersCell(formatBytes(r.bytesOutTotal), r.listedAt, ctx),
-    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), r.listedAt, ctx),
-    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), r.listedAt, ctx),
+    bin: countersCell(formatBytes(r.bytesInTotal), age, ctx),
+    bout: countersCell(formatBytes(r.bytesOutTotal), age, ctx),
+    rin: countersCell(r.rateIn === undefined ? '' : formatRate(r.rateIn), age, ctx),
+    rout: countersCell(r.rateOut === undefined ? '' : formatRate(r.rateOut), age, ctx),
     age: {
       text: age > ctx.oldAfterMs ? formatDuration(age / 1000) : '',
       style: { fg: 'yellow' },
@@ -247,7 +262,7 @@ function childCells(r: ChildRow, last: boolean, ctx: CellContext): Record<Column
 export function rowCells(row: DisplayRow, ctx: CellContext): Record<ColumnId, Cell> {
   return row.kind === 'ike'
     ? ikeCells(row.ike, row.children, row.folded, ctx)
-    : childCells(row.child, row.last, ctx);
+    : childCells(row.child, row.ike.key, row.last, ctx);
 }
 
 export interface RowLook {

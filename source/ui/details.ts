@@ -28,8 +28,11 @@ export function rowDetails(
   row: DisplayRow,
   now: number,
   stale: boolean,
+  /** When a listing last confirmed the IKE_SA (MonitorSnapshot.confirmedAt). */
+  confirmedAt?: number,
 ): { title: string; lines: string[] } {
   const ago = (at: number) => formatDuration(Math.max(0, (now - at) / 1000));
+  const seen = (listedAt: number) => Math.max(listedAt, confirmedAt ?? listedAt);
   const staleNote = stale ? ['STALE: the link is down; these values are the last ones seen.'] : [];
   if (row.kind === 'ike') {
     const r = row.ike;
@@ -37,7 +40,7 @@ export function rowDetails(
       title: `IKE_SA ${sanitize(r.sa.name)} #${sanitize(r.sa.uniqueid)}`,
       lines: [
         ...staleNote,
-        `listed ${ago(r.listedAt)} ago, changed ${ago(r.updatedAt)} ago`,
+        `listed ${ago(seen(r.listedAt))} ago, changed ${ago(r.updatedAt)} ago`,
         `rate in ${formatRate(r.rateIn)}, out ${formatRate(r.rateOut)}`,
         `children ${r.children.length}`,
         '',
@@ -50,7 +53,7 @@ export function rowDetails(
     title: `CHILD_SA ${sanitize(c.sa.name)} #${sanitize(c.sa.uniqueid)} of IKE_SA ${sanitize(row.ike.sa.name)} #${sanitize(row.ike.sa.uniqueid)}`,
     lines: [
       ...staleNote,
-      `counters as of ${ago(c.listedAt)} ago`,
+      `counters as of ${ago(seen(c.listedAt))} ago`,
       `total since first install (over rekeys): in ${formatBytes(c.bytesInTotal)} / ${c.packetsInTotal} packets, out ${formatBytes(c.bytesOutTotal)} / ${c.packetsOutTotal} packets`,
       `rate in ${formatRate(c.rateIn)}, out ${formatRate(c.rateOut)}`,
       '',

@@ -173,7 +173,7 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
 
   const oldAfterMs = Math.max(3 * snap.intervalMs, 5000);
   const visibleRows = saRows.slice(saPos.top, saPos.top + listHeight);
-  const cellCtx = { now, stale: snap.stale, oldAfterMs };
+  const cellCtx = { now, stale: snap.stale, oldAfterMs, confirmedAt: snap.confirmedAt };
 
   // --- the store refreshes what is on screen first ---------------------------------------
   const visibleIds = view === 'sas' ? [...new Set(visibleRows.map((r) => r.ike.key))] : [];
@@ -556,7 +556,7 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     };
     if (overlay.view === 'sas') {
       const row = saRows.find((r) => r.key === overlay.key);
-      if (row) d = rowDetails(row, now, snap.stale);
+      if (row) d = rowDetails(row, now, snap.stale, snap.confirmedAt?.get(row.ike.key));
     } else {
       const row = cRows.find((r) => r.key === overlay.key);
       if (row) d = connDetails(row.conn);

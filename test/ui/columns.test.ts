@@ -152,3 +152,30 @@ test('every column id has a cell', () => {
     for (const c of SA_COLUMNS) expect(typeof cells[c.id as ColumnId].text).toBe('string');
   }
 });
+
+describe('the age of counters', () => {
+  // A row keeps its object (and listedAt) while listings find nothing new; a listing that
+  // confirmed it a moment ago must not make it look old (seen in the e2e run: AGE 14s at 3 SAs).
+  const row = ikeRow(parseIke('rw', ikeTree(2)), T0, { in: 0, out: 0 });
+  const now = T0 + 14_000;
+
+  test('counts from the latest listing that confirmed the row, not from its last change', () => {
+    const confirmedAt = new Map([[row.key, now - 1000]]);
+    const cells = rowCells(
+      { kind: 'ike', key: row.key, ike: row, children: row.children, folded: false },
+      { now, stale: false, oldAfterMs: 5000, confirmedAt },
+    );
+    expect(cells.age.text).toBe('');
+    expect(cells.bin.style?.dim).toBeFalsy();
+  });
+
+  test('shows the age when no listing has confirmed the row for a while', () => {
+    const confirmedAt = new Map([[row.key, now - 9000]]);
+    const cells = rowCells(
+      { kind: 'ike', key: row.key, ike: row, children: row.children, folded: false },
+      { now, stale: false, oldAfterMs: 5000, confirmedAt },
+    );
+    expect(cells.age.text).toBe('9s');
+    expect(cells.bin.style?.dim).toBe(true);
+  });
+});

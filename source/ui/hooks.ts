@@ -52,11 +52,46 @@ export function useKeyQueue(): { current: KeyHandler } {
   });
   const onKey = useCallback(
     (input: string, key: Key) => {
-      keyQueue.current.push([input, key]);
+      keyQueue.current.push(...splitKeys(input, key));
       if (!keyBusy.current) drainKey();
     },
     [drainKey],
   );
   useInput(onKey);
   return onKeyRef;
+}
+
+const SPECIAL: readonly (keyof Key)[] = [
+  'upArrow',
+  'downArrow',
+  'leftArrow',
+  'rightArrow',
+  'pageDown',
+  'pageUp',
+  'home',
+  'end',
+  'return',
+  'escape',
+  'ctrl',
+  'meta',
+  'tab',
+  'backspace',
+  'delete',
+];
+
+/**
+ * Ink hands over whatever one read() returned as a single input: keys typed faster than the
+ * terminal is read, key repeat, or a paste arrive as "jj" or "/dave". Each character is a key
+ * press of its own, so none is lost (a multi-character input matches no binding).
+ */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+  const chars = [...input];
+  if (chars.length <= 1 || SPECIAL.some((k) => key[k] === true)) return [[input, key]];
+  const plain = { ...key, shift: false };
+  return chars.map((ch): [string, Key] => {
+    if (ch === '\r' || ch === '\n') return ['', { ...plain, return: true }];
+    if (ch === '\t') return ['', { ...plain, tab: true }];
+    if (ch === '\x7f' || ch === '\b') return ['', { ...plain, backspace: true }];
+    return [ch, { ...plain, shift: /[A-Z]/.test(ch) }];
+  });
 }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type BenchContext, windowS } from './lib/context.js';
 import { BASE_SAS } from './lib/lab.js';
+import { LIMITS } from './lib/limits.js';
 import { cpuSeconds } from './lib/proc.js';
 import { sleep } from './lib/stats.js';
 import { CliInTmux, frameCount, shownCount } from './lib/tmux.js';
@@ -71,6 +72,7 @@ export async function runCpu(ctx: BenchContext, clients: number): Promise<BenchR
       reference: refPct,
       target: 2,
       bounds: 'value',
+      limit: `${LIMITS.ageTicks}; ${LIMITS.inkFrame}`,
       note:
         `reference: swanctl --list-sas every 2 s, client-side CPU; swantop was ${slowed ? 'in budgeted mode (polling slowed)' : 'listing in full every 2 s'}; ` +
         `it drew ${frames} frames (${(frames / W).toFixed(1)}/s, ${bytes} bytes), ${frames > 0 ? ((used * 1000) / frames).toFixed(0) : '-'} ms CPU per frame on average (listings included)`,

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { type BenchContext, windowS } from './lib/context.js';
 import { BASE_SAS } from './lib/lab.js';
+import { LIMITS } from './lib/limits.js';
 import { cpuSeconds } from './lib/proc.js';
 import { sleep } from './lib/stats.js';
 import { CliInTmux, shownCount } from './lib/tmux.js';
@@ -80,6 +81,7 @@ export async function runDaemonCost(ctx: BenchContext, clients: number): Promise
       reference: ref,
       target,
       bounds: 'ratio',
+      limit: large ? undefined : LIMITS.wallTimeBudget,
       alsoRequired: large ? undefined : !slowed,
       note: large
         ? `swantop in budgeted mode: ${slowed ? 'header says polling slowed' : 'header does NOT say polling slowed'}`

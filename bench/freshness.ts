@@ -22,6 +22,7 @@ import { EventWatch, type Stamped } from './lib/events.js';
 import { mountApp, watchVisible } from './lib/ink-app.js';
 import { inkFloorFrames } from './lib/ink-floor.js';
 import { BASE_SAS } from './lib/lab.js';
+import { LIMITS } from './lib/limits.js';
 import { max, percentile, rng, sleep, summary } from './lib/stats.js';
 import { type BenchRow, row } from './result.js';
 
@@ -232,6 +233,7 @@ export async function runFreshness(ctx: BenchContext, clients: number): Promise<
       reference: percentile(floor, 99),
       target: 100,
       bounds: 'value',
+      limit: LIMITS.frameLatency,
       alsoRequired: missed.length === 0 ? undefined : false,
       note:
         `reference: Ink alone drawing a 200×50 frame in this process (p99 of ${floor.length}); ` +
@@ -246,6 +248,7 @@ export async function runFreshness(ctx: BenchContext, clients: number): Promise<
       reference: monitor.getSnapshot().intervalMs,
       target: ageTarget,
       bounds: 'value',
+      limit: LIMITS.listedAt,
       note:
         `sampled every 200 ms (${summary(ages)}); reference: the poll interval; poll mode at the end: ${monitor.getSnapshot().poll.mode}; ` +
         'rows.ts keeps an idle row with its old listedAt, so this grows on idle rows even when listed every interval',
@@ -258,6 +261,7 @@ export async function runFreshness(ctx: BenchContext, clients: number): Promise<
       reference: monitor.getSnapshot().intervalMs,
       target: ageTarget,
       bounds: 'value',
+      limit: monitor.getSnapshot().poll.mode === 'full' ? LIMITS.fullPeriod : LIMITS.budgetedRows,
       note: `now − max(listedAt, RowTable.refreshedAt) read from the store's internals (${summary(confirmedAges)}); reference: the poll interval`,
     }),
   ];

@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { BenchContext } from './lib/context.js';
+import { LIMITS } from './lib/limits.js';
 import { workPath } from './lib/paths.js';
 import { rssBytes } from './lib/proc.js';
 import { ScriptedDaemon } from './lib/scripted-daemon.js';
@@ -86,6 +87,7 @@ export async function runMemory(ctx: BenchContext): Promise<BenchRow[]> {
       reference: bare / MB,
       target: 150,
       bounds: 'value',
+      limit: LIMITS.rawViews,
       note: 'reference: RSS of a bare node process doing nothing',
     }),
     row({
@@ -97,6 +99,8 @@ export async function runMemory(ctx: BenchContext): Promise<BenchRow[]> {
       ratio: (end - base) / base,
       target: 0.05,
       bounds: 'ratio',
+      limit:
+        'the heap grows with each full listing of 10,000 SAs (see the RSS row) and V8 keeps it; a soak too short to fill the events feed (--quick) also counts the feed filling up',
       note: `ratio = (end − start) / start, start after a ${warmS} s warm-up${ctx.quick ? ' (too short to fill the events feed: --quick overstates growth)' : ''}; peak ${(peak / MB).toFixed(1)} MB; events sent: ${sent}`,
     }),
   ];

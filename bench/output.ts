@@ -12,6 +12,7 @@ import { Session } from '../source/vici/index.js';
 import { type BenchContext, windowS } from './lib/context.js';
 import { isFullRedraw, splitFrames } from './lib/frames.js';
 import { BASE_SAS } from './lib/lab.js';
+import { LIMITS } from './lib/limits.js';
 import { sleep } from './lib/stats.js';
 import { CliInTmux, shownCount } from './lib/tmux.js';
 import { type BenchRow, row } from './result.js';
@@ -104,6 +105,7 @@ export async function runOutput(ctx: BenchContext, clients: number): Promise<Ben
       reference: fullFrame,
       target: 2048,
       bounds: 'value',
+      limit: `${LIMITS.ageTicks}; ${LIMITS.lineDiff}`,
       note:
         `reference: one full 200×50 repaint per second (the largest frame the CLI wrote when resized back to 200×50); ${rekeyed} rekeys, ${frames} frames in the window, ` +
         `${(linesRewritten / Math.max(1, frames)).toFixed(1)} lines rewritten per frame on average (a line is rewritten whole, ~${Math.round(rate / Math.max(1, linesRewritten / seconds))} B each)`,

@@ -14,6 +14,7 @@ import type { BenchContext } from './lib/context.js';
 import { cpuMs } from './lib/fake-tty.js';
 import { mountApp, watchVisible } from './lib/ink-app.js';
 import { inkFloorFrames, type Timed } from './lib/ink-floor.js';
+import { LIMITS } from './lib/limits.js';
 import { workPath } from './lib/paths.js';
 import { ScriptedDaemon } from './lib/scripted-daemon.js';
 import { max, percentile, sleep, summary } from './lib/stats.js';
@@ -138,6 +139,7 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
       reference: ref,
       target: 16,
       bounds: 'value',
+      limit: `${LIMITS.inkFrame}; ${LIMITS.appOn}`,
       note: `${note}; wall ${summary(wall(frames))}; ${cpuNote(frames)}`,
     }),
     row({
@@ -148,6 +150,7 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
       reference: ref,
       target: 30,
       bounds: 'value',
+      limit: LIMITS.inkFrame,
       note: `${note}; wall ${summary(wall(keys))}; ${cpuNote(keys)}`,
     }),
     row({
@@ -158,6 +161,7 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
       reference: ref,
       target: 100,
       bounds: 'value',
+      limit: `${LIMITS.appOn}; ${LIMITS.inkFrame}`,
       note: `${note}; wall ${summary(changeMs)}; ${cpuNote(changes.map((c) => ({ wall: c.ms, cpu: c.cpu })))}; slowest: ${worst.what} ${worst.ms.toFixed(1)} ms (max ${max(changeMs).toFixed(1)})`,
     }),
   ];

@@ -42,6 +42,8 @@ export interface RowSpec {
   ratio?: number;
   /** Extra condition for `met` (e.g. "still refreshing every 2 s"). */
   alsoRequired?: boolean;
+  /** The design limit known to stop this target (module, what it does); shown when missed. */
+  limit?: string;
 }
 
 export function row(s: RowSpec): BenchRow {
@@ -52,6 +54,18 @@ export function row(s: RowSpec): BenchRow {
   if (s.target !== null) {
     met = Number.isFinite(measured) && (cmp === '<=' ? measured <= s.target : measured >= s.target);
     if (s.alsoRequired === false) met = false;
+  }
+  let note = s.note;
+  if (met === false && s.target !== null) {
+    const by =
+      s.target === 0
+        ? `${fmtPlain(measured)} where ${fmtPlain(s.target)} is allowed`
+        : cmp === '<='
+          ? `${fmtPlain(measured / s.target)}× the target`
+          : `${fmtPlain(measured / s.target)}× the target (needs ≥ 1×)`;
+    note = [`MISSED by ${by}`, s.limit ? `limit: ${s.limit}` : undefined, note]
+      .filter(Boolean)
+      .join('; ');
   }
   return {
     bench: s.bench,
@@ -64,7 +78,7 @@ export function row(s: RowSpec): BenchRow {
     met,
     bounds: s.bounds,
     cmp,
-    note: s.note,
+    note,
   };
 }
 
@@ -84,6 +98,8 @@ export function describeTarget(r: BenchRow): string {
     ? `${cmp} ${fmt(r.target)} ${r.unit}`
     : `ratio ${cmp} ${fmt(r.target)}`;
 }
+
+const fmtPlain = (x: number): string => (Number.isFinite(x) ? String(round(x, 2)) : String(x));
 
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

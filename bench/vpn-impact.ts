@@ -10,6 +10,7 @@ import { Session } from '../source/vici/index.js';
 import type { BenchContext } from './lib/context.js';
 import { EventWatch, ikeNames } from './lib/events.js';
 import { BASE_SAS } from './lib/lab.js';
+import { LIMITS } from './lib/limits.js';
 import { percentile, rng, sleep, summary } from './lib/stats.js';
 import { CliInTmux, shownCount } from './lib/tmux.js';
 import { type BenchRow, row } from './result.js';
@@ -91,6 +92,7 @@ export async function runVpnImpact(ctx: BenchContext, clients: number): Promise<
       reference: ref,
       target: 1.5,
       bounds: 'ratio',
+      limit: clients >= 5000 ? LIMITS.listingLock : undefined,
       alsoRequired: lost === 0 ? undefined : false,
       note:
         `with: ${summary(withMon.times)}; without: ${summary(without.times)}` +

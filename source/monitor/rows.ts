@@ -78,6 +78,10 @@ const MIN_RATE_SPAN_MS = 500;
 const MIN_UNCONFIRMED_MISSES = 16;
 const UNCONFIRMED_MISS_SHARE = 0.02;
 
+/** How long a CHILD_SA an event retired may still show, as a listing caught it (REKEYED, DELETING). */
+export const RETIRED_GRACE_MS = 10_000;
+const RETIRED_FORGET_MS = 5 * 60_000;
+
 export class RowTable {
   private rows = new Map<string, IkeRow>();
   private view: ReadonlyMap<string, IkeRow> = new Map();
@@ -93,6 +97,12 @@ export class RowTable {
   private readonly missed = new Map<string, number>();
   /** When each IKE_SA's counters last came from a listing (the scheduler refreshes oldest first). */
   private readonly refreshed = new Map<string, number>();
+  /**
+   * CHILD_SAs an event retired (replaced by a rekey, or down), by unique id. charon keeps a
+   * rekeyed CHILD_SA for a moment and then drops it without another event, so a listing that
+   * caught it in that moment would leave it on screen until the IKE_SA is listed again.
+   */
+  private readonly retired = new Map<string, { ike: string; at: number }>();
   private readonly lineages = new Map<string, Lineage>();
   /** Per lineage, the newest CHILD_SA: it alone gets the lineage's key. */
   private readonly heads = new Map<string, string>();
@@ -140,8 +150,30 @@ export class RowTable {
     this.missed.clear();
   }
 
+  /**
+   * Drop CHILD_SAs retired more than RETIRED_GRACE_MS ago that a listing put back on a row;
+   * returns whether a row changed.
+   */
+  expireRetired(now: number): boolean {
+    let changed = false;
+    for (const [uid, r] of this.retired) {
+      if (now - r.at < RETIRED_GRACE_MS) continue;
+      const row = this.rows.get(r.ike);
+      if (row?.children.some((c) => c.sa.uniqueid === uid)) {
+        const children = row.children.filter((c) => c.sa.uniqueid !== uid);
+        this.put({ ...row, children, updatedAt: now });
+        changed = true;
+      }
+      // Kept past the grace so later listings skip it, then forgotten: by then charon has
+      // long dropped it, and a soak of rekeys must not grow this map without end.
+      if (now - r.at > RETIRED_FORGET_MS) this.retired.delete(uid);
+    }
+    return changed;
+  }
+
   /** The daemon restarted: unique ids start over, so old lineages would match strangers. */
   forgetLineages(): void {
+    this.retired.clear();
     this.lineages.clear();
     this.heads.clear();
     this.ikeLineages.clear();
@@ -193,6 +225,7 @@ export class RowTable {
     const existing = this.rows.get(id);
     this.touch(id, at);
     if (!up) {
+      for (const c of ike.children) this.retired.set(c.uniqueid, { ike: id, at });
       if (!existing) return false;
       const gone = new Set(ike.children.map((c) => c.uniqueid));
       const children = existing.children.filter((c) => !gone.has(c.sa.uniqueid));
@@ -234,6 +267,7 @@ export class RowTable {
   private childRekey(ike: IkeSa, old: ChildSa, next: ChildSa, at: number): boolean {
     const id = ike.uniqueid;
     this.touch(id, at);
+    this.retired.set(old.uniqueid, { ike: id, at });
     const prior = this.lineages.get(old.uniqueid) ?? { lineage: old.uniqueid, base: ZERO };
     this.lineages.set(old.uniqueid, prior);
     // The old SA's final counters join the carried base, so totals survive the rekey.
@@ -398,7 +432,11 @@ export class RowTable {
   private rowFromListing(ike: IkeSa, at: number, existing: IkeRow | undefined): IkeRow {
     const id = ike.uniqueid;
     const before = new Map(existing?.children.map((c) => [c.key, c]));
-    const children = ike.children.map((c) => {
+    const listed = ike.children.filter((c) => {
+      const r = this.retired.get(c.uniqueid);
+      return r === undefined || at - r.at < RETIRED_GRACE_MS;
+    });
+    const children = listed.map((c) => {
       const key = this.childKey(id, c.uniqueid);
       return this.makeChild(id, c, at, before.get(key));
     });
@@ -516,6 +554,7 @@ export class RowTable {
     for (const [id, t] of this.touched) if (t < before) this.touched.delete(id);
     for (const [id, t] of this.gone) if (t < before) this.gone.delete(id);
     for (const id of this.refreshed.keys()) if (!this.rows.has(id)) this.refreshed.delete(id);
+    for (const [uid, r] of this.retired) if (!this.rows.has(r.ike)) this.retired.delete(uid);
     const liveChildren = new Set<string>();
     const liveIkes = new Set<string>();
     for (const row of this.rows.values()) {

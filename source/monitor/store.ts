@@ -411,6 +411,7 @@ export class MonitorStore implements Monitor {
     const alive = () => link.gen === this.gen && !this.stopped;
     while (alive()) {
       const now = this.now();
+      if (this.table.expireRetired(now)) this.changed(false);
       try {
         if (this.stalled) {
           await this.probe(link);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowTable } from '../../source/monitor/rows.js';
+import { RETIRED_GRACE_MS, RowTable } from '../../source/monitor/rows.js';
 import {
   childRekey,
   childUpdown,
@@ -433,5 +433,64 @@ describe('rates and identity', () => {
     );
     expect(t.get('1')!.children[0]!.bytesInTotal).toBe(10);
     expect(t.get('1')!.children[0]!.key).toBe('1/2');
+  });
+});
+
+describe('CHILD_SAs an event retired', () => {
+  // Seen after an event flood: a listing caught rekeyed-away CHILD_SAs in their last seconds
+  // (DELETING), charon then dropped them without another event, and 350 of them stayed on
+  // screen, counted in the header, until the IKE_SA was listed again.
+  const rekeyedThenListed = () => {
+    const t = new RowTable();
+    t.applyFull(listing([{ uniqueid: '1', children: [{ uniqueid: '1' }] }], T0), T0);
+    t.applyEvent(childRekey({ uniqueid: '1' }, { uniqueid: '1' }, { uniqueid: '2' }), T0 + 1);
+    t.applyFull(
+      listing(
+        [{ uniqueid: '1', children: [{ uniqueid: '1', state: 'DELETING' }, { uniqueid: '2' }] }],
+        T0 + 2000,
+      ),
+      T0 + 2000,
+    );
+    return t;
+  };
+  const childIds = (t: RowTable) => t.get('1')!.children.map((c) => c.sa.uniqueid);
+
+  it('show as the listing found them for a moment, then leave without another listing', () => {
+    const t = rekeyedThenListed();
+    expect(childIds(t)).toEqual(['1', '2']);
+    expect(t.expireRetired(T0 + 5000)).toBe(false);
+    expect(t.expireRetired(T0 + 1 + RETIRED_GRACE_MS)).toBe(true);
+    expect(childIds(t)).toEqual(['2']);
+  });
+
+  it('are not brought back by a later listing that still has them', () => {
+    const t = rekeyedThenListed();
+    const late = T0 + 2 * RETIRED_GRACE_MS;
+    t.applyFull(
+      listing(
+        [{ uniqueid: '1', children: [{ uniqueid: '1', state: 'DELETING' }, { uniqueid: '2' }] }],
+        late,
+      ),
+      late,
+    );
+    expect(childIds(t)).toEqual(['2']);
+  });
+
+  it('include CHILD_SAs reported down', () => {
+    const t = new RowTable();
+    t.applyFull(
+      listing([{ uniqueid: '1', children: [{ uniqueid: '1' }, { uniqueid: '3' }] }], T0),
+      T0,
+    );
+    t.applyEvent(childUpdown(false, { uniqueid: '1' }, { uniqueid: '3' }), T0 + 1);
+    const late = T0 + 2 * RETIRED_GRACE_MS;
+    t.applyFull(
+      listing(
+        [{ uniqueid: '1', children: [{ uniqueid: '1' }, { uniqueid: '3', state: 'DELETING' }] }],
+        late,
+      ),
+      late,
+    );
+    expect(childIds(t)).toEqual(['1']);
   });
 });

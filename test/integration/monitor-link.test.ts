@@ -6,7 +6,7 @@
  * it, and moon is left with exactly one IKE_SA from carol, as before.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { killDaemon, oracleListSas, restartDaemon, swanctl } from '../../lab/lab.js';
+import { daemonPid, killDaemon, oracleListSas, restartDaemon, swanctl } from '../../lab/lab.js';
 import { installed, labInfo, monitorOn, stopMonitors, until } from './monitor-lab.js';
 
 const lab = labInfo();
@@ -54,9 +54,12 @@ describe('a killed daemon', () => {
   it('says reconnecting within a second, and picks up the restarted daemon with fresh rows', async () => {
     const m = monitorOn(lab, 'carol', { intervalMs: 500 });
     await until(m, 'carol listed', (x) => !x.stale && x.ikes.size === 1);
+    // Timed from the signal, not from the pid lookup before it (a spawned `ip netns pids`).
+    const pid = await daemonPid(lab, 'carol');
+    if (pid === undefined) throw new Error("carol's charon is not running");
     const killedAt = Date.now();
     try {
-      await killDaemon(lab, 'carol', 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
       const lost = await until(m, 'reconnecting', (x) =>
         x.link.kind === 'reconnecting' ? x : undefined,
       );

@@ -72,6 +72,9 @@ async function main(): Promise<void> {
   // when it is first imported, which is just below.
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // React picks its build from NODE_ENV when first imported: the development build checks
+  // and warns on every render and costs several times the CPU per frame.
+  process.env.NODE_ENV ??= 'production';
   const [{ createMonitor }, { runApp }] = await Promise.all([
     import('./monitor/monitor.js'),
     import('./ui/app.js'),

@@ -27,7 +27,11 @@ export async function printOnce(args: Args, out: Writable, err: Writable): Promi
 
 /** Every field the daemon sent, plus the totals; JSON.stringify escapes control characters. */
 export function formatJson(snap: OnceSnapshot): string {
-  const ikeSas = snap.ikes.map((row) => ({ name: row.sa.name, ...toPlain(row.sa.raw) }));
+  const ikeSas = snap.ikes.map((row) => ({
+    name: row.sa.name,
+    ...toPlain(row.sa.raw),
+    'child-sas': Object.fromEntries(row.children.map((c) => [c.sa.key, toPlain(c.sa.raw)])),
+  }));
   return `${JSON.stringify({ daemon: snap.daemon, totals: snap.totals, ikeSas }, null, 2)}\n`;
 }
 

@@ -1,4 +1,5 @@
 import type { ChildSa, IkeSa } from '../vici/views.js';
+import { compactRow } from './compact.js';
 import type { ChildRow, IkeRow } from './types.js';
 
 /*
@@ -528,7 +529,7 @@ export class RowTable {
   }
 
   private put(row: IkeRow): void {
-    this.rows.set(row.key, row);
+    this.rows.set(row.key, compactRow(row));
     this.dirty = true;
   }
 
@@ -542,7 +543,7 @@ export class RowTable {
   private replace(oldId: string, row: IkeRow): void {
     const next = new Map<string, IkeRow>();
     for (const [id, r] of this.rows) {
-      if (id === oldId) next.set(row.key, row);
+      if (id === oldId) next.set(row.key, compactRow(row));
       else if (id !== row.key) next.set(id, r);
     }
     this.rows = next;

@@ -4,6 +4,7 @@
  */
 import { childSas, type LabHost, type LabInfo, oracleListSas } from '../../lab/lab.js';
 import type { Monitor, MonitorSnapshot } from '../../source/monitor/types.js';
+import { untilSnapshot as waitForSnapshot } from '../unit/until-snapshot.js';
 import { until } from './vici-lab.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -36,24 +37,14 @@ export async function oracleShape(lab: LabInfo, host: LabHost): Promise<Shape> {
     .sort();
 }
 
-export async function untilSnapshot(
+/** Waits for a snapshot that satisfies `ok`; a failure shows every row's shape. */
+export const untilSnapshot = (
   m: Monitor,
   what: string,
   ok: (s: MonitorSnapshot) => boolean,
   timeoutMs = 30_000,
-): Promise<MonitorSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = m.getSnapshot();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; link=${JSON.stringify(s.link)} stale=${s.stale} ikes=${snapshotShape(s).join(' | ')}`,
-      );
-    }
-    await sleep(10);
-  }
-}
+): Promise<MonitorSnapshot> =>
+  waitForSnapshot(m, what, ok, timeoutMs, (s) => snapshotShape(s).join(' | '));
 
 /** Waits until the monitor, live and trusted, shows exactly what swanctl reports. */
 export async function untilMatchesOracle(

@@ -1,3 +1,4 @@
+import type { Key } from 'ink';
 import type {
   ChildRow,
   EventEntry,
@@ -217,3 +218,27 @@ export function sampleRows(n: number, listedAt = T0): IkeRow[] {
     out.push(ikeRow(parseIke(`conn-${i}`, ikeTree(i)), listedAt, { in: 1000 * i, out: 500 * i }));
   return out;
 }
+
+/** A Key with nothing pressed, to spread special keys onto. */
+export const noKey: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};

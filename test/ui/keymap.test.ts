@@ -1,4 +1,3 @@
-import type { Key } from 'ink';
 import { describe, expect, test } from 'vitest';
 import {
   BINDINGS,
@@ -8,29 +7,7 @@ import {
   resolveKey,
   VIEWS,
 } from '../../source/ui/keymap.js';
-
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+import { noKey } from './fixtures.js';
 
 describe('keymap', () => {
   test('no key means two things in the same mode', () => {

@@ -1,29 +1,8 @@
-import type { Key } from 'ink';
 import { describe, expect, test } from 'vitest';
 import { splitKeys } from '../../source/ui/hooks.js';
+import { noKey } from './fixtures.js';
 
-const none: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+const none = noKey;
 
 describe('keys that arrive in one read', () => {
   test('become one key press per character (fast typing, key repeat, a paste)', () => {

@@ -30,6 +30,7 @@ import {
   registeredFor,
 } from './hostile-server.js';
 import { ScriptedServer } from './scripted-server.js';
+import { untilSnapshot } from './until-snapshot.js';
 
 let server: ScriptedServer | undefined;
 let monitor: Monitor | undefined;
@@ -59,22 +60,8 @@ function firstControl(frame: string): string | undefined {
   return `U+${m[0].codePointAt(0)!.toString(16).padStart(4, '0')} in ${JSON.stringify(around)}`;
 }
 
-async function until(
-  m: Monitor,
-  what: string,
-  ok: (s: MonitorSnapshot) => boolean,
-  timeoutMs = 10_000,
-): Promise<MonitorSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = m.getSnapshot();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; link=${JSON.stringify(s.link)}`);
-    }
-    await sleep(20);
-  }
-}
+const until = (m: Monitor, what: string, ok: (s: MonitorSnapshot) => boolean, timeoutMs?: number) =>
+  untilSnapshot(m, what, ok, timeoutMs);
 
 async function untilFrame(what: string, ok: (frame: string) => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

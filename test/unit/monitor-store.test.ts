@@ -6,6 +6,7 @@ import { PACKET } from '../../source/vici/packet.js';
 import { Session } from '../../source/vici/session.js';
 import { type IkeSpec, ikeFields, ikeTree } from './monitor-trees.js';
 import { type ScriptedConnection, ScriptedServer } from './scripted-server.js';
+import { untilSnapshot } from './until-snapshot.js';
 
 /*
  * The whole store over real Sessions and a real unix socket; the daemon on the other end is
@@ -77,32 +78,8 @@ function daemon(initial: IkeSpec[]) {
   return { state, script };
 }
 
-async function until(
-  m: Monitor,
-  what: string,
-  ok: (s: MonitorSnapshot) => boolean,
-  timeoutMs = 10_000,
-): Promise<MonitorSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = m.getSnapshot();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; link=${JSON.stringify(s.link)} stale=${s.stale} ikes=${[...s.ikes.keys()]}`,
-      );
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, 50);
-      const off = m.subscribe(done);
-      function done() {
-        clearTimeout(t);
-        off();
-        resolve();
-      }
-    });
-  }
-}
+const until = (m: Monitor, what: string, ok: (s: MonitorSnapshot) => boolean, timeoutMs?: number) =>
+  untilSnapshot(m, what, ok, timeoutMs);
 
 function eventConnection(s: ScriptedServer): ScriptedConnection {
   const c = s.connections.find((x) =>

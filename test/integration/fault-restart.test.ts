@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { initiate } from '../../lab/daemon.js';
-import { daemonPid, killDaemon, restartDaemon, swanctl } from '../../lab/lab.js';
+import { daemonPid, restartDaemon, swanctl } from '../../lab/lab.js';
 import { createMonitor } from '../../source/monitor/monitor.js';
 import type { Monitor, MonitorSnapshot } from '../../source/monitor/types.js';
 import { snapshotShape, spiOf, untilMatchesOracle, untilSnapshot } from './fault-helpers.js';

@@ -39,6 +39,19 @@ const cli = meow(
   },
 );
 
+/**
+ * The terminal is gone (the SSH session dropped, the window closed): end as a hangup does, by
+ * the signal itself. process.exit() would run Node's own restore of the terminal's settings
+ * on the way out, which cannot succeed on a vanished terminal and ends in a native crash.
+ */
+function hangUp(): never {
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
+  // Should the signal be ignored (nohup), leave without touching the terminal at all.
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}
+
 function fail(message: string, code: number): never {
   process.stderr.write(`swantop: ${message}\n`);
   process.exit(code);
@@ -48,6 +61,7 @@ async function main(): Promise<void> {
   // `swantop --once | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
+    if (process.stdout.isTTY) hangUp();
     fail(err.message, 1);
   });
   let args: ReturnType<typeof parseArgs>;
@@ -86,11 +100,13 @@ async function main(): Promise<void> {
     host: os.hostname(),
   });
   monitor.start();
+  let ended: Awaited<ReturnType<typeof runApp>>;
   try {
-    await runApp(monitor, { noColor: args.noColor });
+    ended = await runApp(monitor, { noColor: args.noColor });
   } finally {
     await Promise.race([monitor.stop(), new Promise((r) => setTimeout(r, 1000))]);
   }
+  if (ended.reason === 'signal' && ended.signal === 'SIGHUP') hangUp();
   process.exit(0);
 }
 

@@ -166,6 +166,16 @@ export class CostWindow {
 }
 
 /**
+ * The daemon's part of a listing that took `wallMs`, while this process spent `ownCpuMs` of CPU
+ * (decoding, building rows, drawing). At 1,000 SAs our own work is most of the wall time, and
+ * counting it as the daemon's slowed polling down for nothing. Our work can overlap the
+ * daemon's, so at least a quarter of the wall time is always counted.
+ */
+export function daemonPartOfListing(wallMs: number, ownCpuMs: number): number {
+  return Math.max(wallMs - Math.max(0, ownCpuMs), wallMs * 0.25);
+}
+
+/**
  * A full listing's cost from its wall time. Wall time is the daemon's work plus whatever else
  * delayed the answer (our own load, a busy machine): noise only ever adds, so the lesser of the
  * last two is the honest figure. Two, not more, so a real jump in the SA count shows at once.

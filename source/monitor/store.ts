@@ -9,6 +9,7 @@ import {
   backoffMs,
   CostWindow,
   DEFAULT_BUDGET,
+  daemonPartOfListing,
   fullCostEstimate,
   nextStep,
   type Plan,
@@ -40,6 +41,11 @@ export interface StoreOptions {
   budget?: number;
   /** The wall clock (ms); injectable for tests. */
   now?: () => number;
+  /**
+   * CPU time this process has used (ms), to tell the daemon's part of a listing's wall time
+   * from ours. Default: process.cpuUsage(); with an injected `now`, none (tests' virtual time).
+   */
+  cpuMs?: () => number;
   /** Entries kept in the events feed. */
   eventCapacity?: number;
 }
@@ -103,6 +109,7 @@ export class MonitorStore implements Monitor {
 
   private readonly connectFn: () => Promise<SessionPort>;
   private readonly now: () => number;
+  private readonly cpuMs: () => number;
   private readonly budget: number;
   private readonly readOnly: boolean;
   private readonly host: string;
@@ -159,6 +166,7 @@ export class MonitorStore implements Monitor {
   constructor(opts: StoreOptions) {
     this.connectFn = opts.connect;
     this.now = opts.now ?? Date.now;
+    this.cpuMs = opts.cpuMs ?? (opts.now ? () => 0 : ownCpuMs);
     const budget = opts.budget ?? DEFAULT_BUDGET;
     this.budget = Number.isFinite(budget) && budget > 0 ? Math.min(1, budget) : DEFAULT_BUDGET;
     this.readOnly = opts.readOnly ?? false;
@@ -531,6 +539,7 @@ export class MonitorStore implements Monitor {
 
   private async listFull(link: Link): Promise<void> {
     const startedAt = this.now();
+    const cpuAtStart = this.cpuMs();
     // Generous: a listing at scale takes seconds; silence is caught separately by drain().
     const timeoutMs = Math.max(60_000, 10 * (this.fullMs ?? 0));
     const full = this.table.beginFull(startedAt);
@@ -539,7 +548,7 @@ export class MonitorStore implements Monitor {
     });
     if (link.gen !== this.gen) return;
     const endedAt = this.now();
-    const cost = endedAt - startedAt;
+    const cost = daemonPartOfListing(endedAt - startedAt, this.cpuMs() - cpuAtStart);
     this.fullMs = fullCostEstimate(this.lastFullMs, cost);
     this.lastFullMs = cost;
     this.fullSamples++;
@@ -789,4 +798,9 @@ function sameSnapshot(a: MonitorSnapshot, b: MonitorSnapshot): boolean {
     if (a[k] !== b[k]) return false;
   }
   return true;
+}
+
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }

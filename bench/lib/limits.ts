@@ -5,7 +5,7 @@
  */
 export const LIMITS = {
   inkFrame:
-    "Ink's Output (ink/build/output.js) re-tokenizes the ANSI of every line and measures every character's width (ansi-tokenize, string-width) on every frame, changed lines or not — its own floor is the reference column; React also runs its development build because cli.tsx leaves NODE_ENV unset. It would take NODE_ENV=production before react/ink load, and a line writer that caches tokenized lines (or fewer style switches per line)",
+    "Ink's Output (ink/build/output.js) re-tokenizes the ANSI of every line and measures every character's width (ansi-tokenize, string-width) on every frame, changed lines or not — its own floor is the reference column. It would take a line writer that caches tokenized lines (or fewer style switches per line)",
   appOn:
     'at 10,000 SAs each published change recomputes O(n) work: ui/rows.ts flatten and filterIkes over every row, store.ts computeTotals and rows.ts snapshot over every IKE_SA; it would take an incremental row model (re-flatten only the IKE_SA that changed) and totals kept by the RowTable',
   rawViews:

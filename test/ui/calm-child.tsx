@@ -3,6 +3,7 @@ import { render } from 'ink';
 import { App, anchorFrames } from '../../source/ui/app.js';
 import { ikeRow, sampleRows, snapshot, T0 } from './fixtures.js';
 import { FakeMonitor } from './harness.js';
+import { TtyStdin } from './tty-stdin.js';
 
 /*
  * A child process for calm.test.ts: the real App under Ink's incremental renderer on a
@@ -19,22 +20,6 @@ class Tty extends EventEmitter {
     this.bytes += Buffer.byteLength(s);
     return true;
   };
-}
-
-class TtyStdin extends EventEmitter {
-  isTTY = true;
-  private queue: string[] = [];
-  push(s: string): void {
-    this.queue.push(s);
-    this.emit('readable');
-  }
-  read = (): string | null => this.queue.shift() ?? null;
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@ import type {
 } from '../../source/monitor/types.js';
 import { App } from '../../source/ui/app.js';
 import { T0 } from './fixtures.js';
+import { TtyStdin } from './tty-stdin.js';
 
 /*
  * The UI tests' boundary: a fake Monitor (a settable snapshot and a recording of every action
@@ -88,22 +89,6 @@ export class FakeStdout extends EventEmitter {
   }
 }
 
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private queue: string[] = [];
-  write(data: string): void {
-    this.queue.push(data);
-    this.emit('readable');
-  }
-  read = (): string | null => this.queue.shift() ?? null;
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
-}
-
 export const KEYS = {
   up: '\x1b[A',
   down: '\x1b[B',
@@ -165,7 +150,7 @@ export async function renderApp(
 ): Promise<Screen> {
   const monitor = new FakeMonitor(snap);
   const stdout = new FakeStdout(size.columns, size.rows);
-  const stdin = new FakeStdin();
+  const stdin = new TtyStdin();
   let quits = 0;
   const inst = render(
     <App

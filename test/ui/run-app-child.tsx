@@ -1,28 +1,12 @@
-import { EventEmitter } from 'node:events';
 import { runApp } from '../../source/ui/app.js';
 import { sampleRows, snapshot } from './fixtures.js';
 import { FakeMonitor } from './harness.js';
+import { TtyStdin } from './tty-stdin.js';
 
 /*
  * A child process for run-app.test.ts: runs the real runApp on this process's stdout (a pipe the
  * test reads) and ends it the way argv[2] says: quit key, SIGTERM, SIGHUP, or a crash.
  */
-
-class TtyStdin extends EventEmitter {
-  isTTY = true;
-  private queue: string[] = [];
-  push(s: string): void {
-    this.queue.push(s);
-    this.emit('readable');
-  }
-  read = (): string | null => this.queue.shift() ?? null;
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
-}
 
 const mode = process.argv[2];
 const stdin = new TtyStdin();

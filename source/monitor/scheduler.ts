@@ -86,7 +86,7 @@ export function plan(i: PlanInput): Plan {
   const rowPeriodMs = rowSlotMs * visible;
   const fullPeriodMs = Math.max(MIN_BUDGETED_FULL_MS, i.fullMs / (i.budget * FULL_SHARE), interval);
   const reason =
-    `${count(i.n)} SAs: a full listing took ${seconds(i.fullMs)}; ` +
+    `${count(i.n)} SAs: a full listing costs the daemon ${seconds(i.fullMs)}; ` +
     `full every ${duration(fullPeriodMs)}, rows on screen every ${duration(rowPeriodMs)}`;
   return { mode: 'budgeted', fullPeriodMs, rowSlotMs, rowPeriodMs, reason };
 }

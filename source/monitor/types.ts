@@ -102,10 +102,10 @@ export interface EventLog {
 export interface PollInfo {
   /** `full`: every interval a full listing; `budgeted`: rare full listings + rows on screen. */
   mode: 'full' | 'budgeted';
-  /** Why it slowed down, for the header ("5,000 SAs: a full listing costs 3.3 s; ..."). */
+  /** Why it slowed down, for the header ("5,000 SAs: a full listing costs the daemon 2.3 s; ..."). */
   reason?: string;
   lastFullAt?: number;
-  /** Wall time of the last full listing, ms. */
+  /** The daemon's part of the last full listing, ms: its wall time less our own CPU time. */
   lastFullMs?: number;
   nextFullAt?: number;
   /** Share of the daemon's time spent on our listings over the last minute (0..1). */

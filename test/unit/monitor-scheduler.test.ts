@@ -136,7 +136,7 @@ describe('the plan', () => {
     expect(p.fullPeriodMs).toBeGreaterThanOrEqual(4 * 60_000);
     expect(p.rowPeriodMs).toBeLessThanOrEqual(30_000);
     expect(p.reason).toBe(
-      '5,000 SAs: a full listing took 3.3 s; full every 4.4 min, rows on screen every 24 s',
+      '5,000 SAs: a full listing costs the daemon 3.3 s; full every 4.4 min, rows on screen every 24 s',
     );
   });
 

@@ -188,7 +188,7 @@ describe('the store against a scripted daemon', () => {
     await until(monitor, 'the first listing', (x) => !x.stale && x.ikes.size === 2);
     monitor.actions.setVisible(['2']);
     const s = await until(monitor, 'budgeted mode', (x) => x.poll.mode === 'budgeted');
-    expect(s.poll.reason).toMatch(/^2 SAs: a full listing took/);
+    expect(s.poll.reason).toMatch(/^2 SAs: a full listing costs the daemon/);
     const listings = () =>
       (server?.connections ?? []).flatMap((c) => c.received.filter((p) => p.name === 'list-sas'));
     await until(monitor, 'a filtered listing of row 2', () =>

@@ -8,6 +8,8 @@
  * message writer, because section names with invalid UTF-8 or a C1 byte cannot be written
  * through encodeMessage (its names are JS strings).
  */
+
+import { FEED_EVENTS } from '../../source/monitor/events.js';
 import { ELEMENT, type EncodableSection } from '../../source/vici/message.js';
 import { encodePacket, PACKET } from '../../source/vici/packet.js';
 import type { Script, ScriptedConnection } from './scripted-server.js';
@@ -199,16 +201,8 @@ export interface HostileOptions {
  */
 export function hostileScript(opts: HostileOptions = {}): Script {
   return {
-    events: [
-      'ike-updown',
-      'child-updown',
-      'ike-rekey',
-      'child-rekey',
-      'ike-update',
-      'log',
-      'list-sa',
-      'list-conn',
-    ],
+    // What the monitor registers, and the two events its listings stream.
+    events: [...FEED_EVENTS, 'list-sa', 'list-conn'],
     commands: {
       version: (_req, conn) => {
         rawResponse(

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FEED_EVENTS } from '../../source/monitor/events.js';
 import { createMonitor } from '../../source/monitor/monitor.js';
 import type { Monitor, MonitorSnapshot } from '../../source/monitor/types.js';
 import type { EncodableSection } from '../../source/vici/message.js';
@@ -28,16 +29,8 @@ afterEach(async () => {
 function daemon(initial: IkeSpec[]) {
   const state = { ikes: initial, since: 'Nov 29 12:00:00 2026' };
   const script = {
-    events: [
-      'ike-updown',
-      'child-updown',
-      'ike-rekey',
-      'child-rekey',
-      'ike-update',
-      'log',
-      'list-sa',
-      'list-conn',
-    ],
+    // What the monitor registers, and the two events its listings stream.
+    events: [...FEED_EVENTS, 'list-sa', 'list-conn'],
     commands: {
       version: () => ({
         daemon: 'charon',

@@ -1,11 +1,22 @@
 #!/usr/bin/env node
 import os from 'node:os';
 import meow from 'meow';
-import { parseArgs, UsageError } from './args.js';
+import { checkRepeats, parseArgs, UsageError } from './args.js';
 import { printOnce } from './once.js';
 
-const cli = meow(
-  `
+function readFlags() {
+  try {
+    checkRepeats(process.argv.slice(2));
+    return meowFlags();
+  } catch (err) {
+    // meow's own complaints (a flag's value missing, say) are bad input too: one line, 2.
+    fail(err instanceof Error ? err.message : String(err), 2);
+  }
+}
+
+const meowFlags = () =>
+  meow(
+    `
   Usage
     $ swantop [options]
 
@@ -25,19 +36,21 @@ const cli = meow(
     $ swantop --read-only
     $ swantop --once --json | jq '.ikeSas[] | select(.state == "ESTABLISHED") | .name'
 `,
-  {
-    importMeta: import.meta,
-    allowUnknownFlags: true,
-    flags: {
-      uri: { type: 'string' },
-      interval: { type: 'string' },
-      readOnly: { type: 'boolean', default: false },
-      color: { type: 'boolean', default: true },
-      once: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
+    {
+      importMeta: import.meta,
+      allowUnknownFlags: true,
+      flags: {
+        uri: { type: 'string' },
+        interval: { type: 'string' },
+        readOnly: { type: 'boolean', default: false },
+        color: { type: 'boolean', default: true },
+        once: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
     },
-  },
-);
+  );
+
+const cli = readFlags();
 
 /**
  * The terminal is gone (the SSH session dropped, the window closed): end as a hangup does, by

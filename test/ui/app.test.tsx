@@ -96,10 +96,11 @@ describe('screen layout', () => {
 
   test('IKE_SAs as a tree with their CHILD_SAs, columns by width', async () => {
     const s80 = await open(snapshot(sampleRows(3)), W80);
+    // Ids marked as charon marks them: [1] an IKE_SA, {10} a CHILD_SA.
     expect(lineWith(s80, '-conn-1')).toMatch(
-      /-conn-1\s+1 ESTABLISHED v2 198\.51\.100\.1:4500\s+1h23m\s+1000B\/s\s+500B\/s/,
+      /-conn-1\s+\[1\] ESTABLISHED v2 198\.51\.100\.1:4500 peer1\.example\.test\s+2h00m\s+1h23m/,
     );
-    expect(lineWith(s80, '└─net')).toMatch(/└─net\s+10 INSTALLED\s+49m/);
+    expect(lineWith(s80, '└─net')).toMatch(/└─net\s+\{10\} INSTALLED\s+10m\s+49m/);
     expect(lineWith(s80, 'NAME')).not.toContain('SELECTORS');
     const s200 = await open(snapshot(sampleRows(3)), W200);
     const child = lineWith(s200, '└─net')!;
@@ -364,6 +365,8 @@ describe('keys → actions', () => {
     await s.press('r');
     expect(s.monitor.actionCalls()).toEqual([{ action: 'rekey', args: [[ike(1)]] }]);
     expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: done');
+    // Said once, not "rekey …: rekey …: done".
+    expect(lines(s).at(-2)?.match(/rekey/g)).toHaveLength(1);
     await s.press('j', 'r');
     expect(s.monitor.actionCalls()[1]).toEqual({
       action: 'rekey',
@@ -378,10 +381,34 @@ describe('keys → actions', () => {
     expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: no CHILD_SA found');
   });
 
+  test('a burst of keys in one read (60 j, 500 j, a 70-character filter) moves or sets the text, and nothing breaks', async () => {
+    const s = await open(snapshot(sampleRows(40)), W200);
+    await s.press('j'.repeat(60));
+    // 60 rows down: conn-31 (each IKE_SA has one CHILD_SA under it).
+    expect(selectedName(s)).toBe('-conn-31');
+    await s.press('j'.repeat(500));
+    expect(selectedName(s)).toBe('└─net');
+    expect(lineWith(s, '-conn-40')).toBeDefined();
+    await s.press('g', `/${'x'.repeat(70)}`);
+    expect(s.frame()).toContain(`/${'x'.repeat(70)}▏`);
+    expect(s.frame()).toContain('no SA matches');
+    expect(s.monitor.actionCalls()).toEqual([]);
+  });
+
+  test('a paste in one read ("try it") answers no question and acts on nothing', async () => {
+    const s = await open(snapshot(sampleRows(3)), W80);
+    await s.press('try it');
+    expect(s.frame()).not.toContain('(y/n)');
+    expect(lines(s).at(-2)).toContain('t ignored: it came in one read with other keys');
+    await s.press('\x1b[200~try it\x1b[201~');
+    expect(lines(s).at(-2)).toContain('paste ignored: no prompt is open');
+    expect(s.monitor.actionCalls()).toEqual([]);
+  });
+
   test('t asks first: y terminates, n does not', async () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     await s.press('t');
-    expect(s.frame()).toContain('Terminate IKE_SA conn-1 #1? (y/n)');
+    expect(s.frame()).toContain('Terminate IKE_SA conn-1 #1 (peer1.example.test)? (y/n)');
     expect(s.monitor.actionCalls()).toEqual([]);
     await s.press('n');
     expect(s.monitor.actionCalls()).toEqual([]);

@@ -102,10 +102,7 @@ export function statusLine(o: {
   return t.paint(fitWidth(sanitize(s.text), width), { fg: s.level === 'error' ? 'red' : 'green' });
 }
 
-function describe(ts: readonly { kind: string; name: string; uniqueid: string }[]): string {
-  if (ts.length === 1) {
-    const x = ts[0]!;
-    return `${x.kind === 'ike' ? 'IKE_SA' : 'CHILD_SA'} ${sanitize(x.name)} #${sanitize(x.uniqueid)}`;
-  }
-  return `${ts.length} SAs`;
+function describe(ts: readonly { name: string; uniqueid: string }[]): string {
+  if (ts.length === 1) return `IKE_SA ${sanitize(ts[0]!.name)}[${sanitize(ts[0]!.uniqueid)}]`;
+  return `${ts.length} IKE_SAs`;
 }

@@ -180,7 +180,7 @@ function submitRedirect(s: UiState, p: Extract<Prompt, { kind: 'redirect' }>, c:
   const ownWarning = `${sanitize(gateway)} is this gateway's own address on that SA: Enter again sends anyway`;
   if (own && p.warning !== ownWarning)
     return { state: { ...s, prompt: { ...p, warning: ownWarning } } };
-  const label = `redirect ${describeTargets(p.targets)} to ${sanitize(gateway)}`;
+  const label = `redirect to ${sanitize(gateway)} ${describeTargets(p.targets)}`;
   return {
     state: setList({ ...s, prompt: undefined }, 'sas', { ...s.lists.sas, tags: new Map() }),
     effects: [{ kind: 'redirect', targets: p.targets, gateway, label }],

@@ -140,9 +140,9 @@ describe('r rekeys', () => {
     await s.keys('r');
     // The outcome is said at once, and not as an error (status messages clear after a while).
     const said = await s.waitForText(
-      new RegExp(`rekey CHILD_SA net-net #${oldChild.uniqueid}: \\d+ matched`),
+      new RegExp(`rekey net-net\\{${oldChild.uniqueid}\\}: \\d+ matched`),
     );
-    expect(said).not.toMatch(/rekey CHILD_SA [^\n]*(fail|error)/i);
+    expect(said).not.toMatch(/rekey net-net[^\n]*(fail|error)/i);
     const newChild = await until('a new INSTALLED net-net CHILD_SA on moon', async () => {
       const [sa] = await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.netNet]);
       return childSas(sa?.sa ?? {}).find(
@@ -162,7 +162,7 @@ describe('r rekeys', () => {
         ? sc
         : undefined;
     });
-    expect(screen).not.toMatch(/rekey CHILD_SA [^\n]*(fail|error)/i);
+    expect(screen).not.toMatch(/rekey net-net[^\n]*(fail|error)/i);
     // Once the old CHILD_SA is gone from the daemon it is gone from the screen too.
     await until('the old net-net CHILD_SA gone from moon', async () => {
       const [sa] = await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.netNet]);
@@ -185,15 +185,15 @@ describe('t terminates', () => {
       expect(row.id).toBe(id);
 
       await s.keys('t');
-      const asked = await s.waitForText(/Terminate IKE_SA rw #\d+ .*\? \(y\/n\)/);
+      const asked = await s.waitForText(/Terminate IKE_SA rw\[\d+\] .*\? \(y\/n\)/);
       // The question names the SA by name, id and the peer's identity.
-      expect(asked).toContain(`Terminate IKE_SA rw #${id} (carol.swantop.test)? (y/n)`);
+      expect(asked).toContain(`Terminate IKE_SA rw[${id}] (carol.swantop.test)? (y/n)`);
       // Nothing happens before the answer.
       await sleep(500);
       expect((await roadWarrior('moon', 'carol'))?.sa.uniqueid).toBe(id);
 
       await s.keys('y');
-      await s.waitForText(new RegExp(`terminate IKE_SA rw #${id}: \\d+ matched`));
+      await s.waitForText(new RegExp(`terminate rw\\[${id}\\]: \\d+ matched`));
       await until(
         'carol’s IKE_SA gone from moon',
         async () => !(await roadWarrior('moon', 'carol')),
@@ -214,7 +214,7 @@ describe('t terminates', () => {
     const s = await swantop();
     await selectRoadWarrior(s, 'carol', id);
     await s.keys('t');
-    await s.waitForText(`Terminate IKE_SA rw #${id} (carol.swantop.test)? (y/n)`);
+    await s.waitForText(`Terminate IKE_SA rw[${id}] (carol.swantop.test)? (y/n)`);
     await s.keys('n');
     await s.waitFor('the question gone', (sc) => (!sc.includes('(y/n)') ? sc : undefined));
     await sleep(1000);
@@ -233,11 +233,15 @@ describe('d redirects', () => {
       await selectRoadWarrior(s, 'dave', id);
 
       await s.keys('d');
-      await s.waitForText(new RegExp(`Redirect IKE_SA rw #${id} to\\b.*▏`));
+      await s.waitForText(new RegExp(`Redirect IKE_SA rw\\[${id}\\] to\\b.*▏`));
       await s.type(lab.addresses.sunIp);
-      await s.waitForText(new RegExp(`Redirect IKE_SA rw #${id} to\\b.* ${lab.addresses.sunIp}▏`));
+      await s.waitForText(
+        new RegExp(`Redirect IKE_SA rw\\[${id}\\] to\\b.* ${lab.addresses.sunIp}▏`),
+      );
       await s.keys('Enter');
-      await s.waitForText(`redirect IKE_SA rw #${id} to ${lab.addresses.sunIp}`);
+      await s.waitForText(
+        new RegExp(`redirect to ${lab.addresses.sunIp} rw\\[${id}\\]: \\d+ matched`),
+      );
 
       const onSun = await until('dave established with sun', async () => {
         const sa = await roadWarrior('sun', 'dave');
@@ -263,7 +267,7 @@ describe('d redirects', () => {
     const s = await swantop();
     await selectRoadWarrior(s, 'dave', id);
     await s.keys('d');
-    await s.waitForText(new RegExp(`Redirect IKE_SA rw #${id} to\\b.*▏`));
+    await s.waitForText(new RegExp(`Redirect IKE_SA rw\\[${id}\\] to\\b.*▏`));
     await s.type('not a gateway!');
     await s.waitForText('not a gateway!▏');
     await s.keys('Enter');
@@ -272,7 +276,7 @@ describe('d redirects', () => {
       const line = sc.split('\n').find((l) => l.includes('not a gateway!▏'));
       return line && !line.includes('Enter sends') ? line : undefined;
     });
-    expect(asked).toMatch(new RegExp(`Redirect IKE_SA rw #${id}`));
+    expect(asked).toMatch(new RegExp(`Redirect IKE_SA rw\\[${id}\\]`));
     expect(asked.slice(asked.indexOf('▏') + 1).trim()).not.toBe('');
     await s.keys('Escape');
     await s.waitFor('the prompt gone', (sc) => (!sc.includes('Redirect IKE_SA') ? sc : undefined));

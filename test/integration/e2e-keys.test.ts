@@ -110,7 +110,7 @@ describe('a paste acts on nothing', () => {
     // leaves the SA alone.
     await s.keys('t');
     const asked = await s.waitForText('(y/n)');
-    expect(asked).toContain(`IKE_SA ${lab.conns.scale} #${before[0]} (${clientIdentity})`);
+    expect(asked).toContain(`IKE_SA ${lab.conns.scale}[${before[0]}] (${clientIdentity})`);
     await s.keys('n');
     await s.waitForText('cancelled');
     expect(await clientSas()).toEqual(before);

@@ -364,7 +364,7 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     await s.press('r');
     expect(s.monitor.actionCalls()).toEqual([{ action: 'rekey', args: [[ike(1)]] }]);
-    expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: done');
+    expect(lines(s).at(-2)).toContain('rekey conn-1[1]: done');
     // Said once, not "rekey …: rekey …: done".
     expect(lines(s).at(-2)?.match(/rekey/g)).toHaveLength(1);
     await s.press('j', 'r');
@@ -378,7 +378,7 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(1)), W80);
     s.monitor.result = { ok: false, text: 'no CHILD_SA found' };
     await s.press('r');
-    expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: no CHILD_SA found');
+    expect(lines(s).at(-2)).toContain('rekey conn-1[1]: no CHILD_SA found');
   });
 
   test('a burst of keys in one read (60 j, 500 j, a 70-character filter) moves or sets the text, and nothing breaks', async () => {
@@ -408,7 +408,7 @@ describe('keys → actions', () => {
   test('t asks first: y terminates, n does not', async () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     await s.press('t');
-    expect(s.frame()).toContain('Terminate IKE_SA conn-1 #1 (peer1.example.test)? (y/n)');
+    expect(s.frame()).toContain('Terminate IKE_SA conn-1[1] (peer1.example.test)? (y/n)');
     expect(s.monitor.actionCalls()).toEqual([]);
     await s.press('n');
     expect(s.monitor.actionCalls()).toEqual([]);
@@ -436,7 +436,7 @@ describe('keys → actions', () => {
   test('d asks for a gateway, refuses a bad one, redirects to a good one', async () => {
     const s = await open(snapshot(sampleRows(2)), W80);
     await s.press('j', 'd'); // on a CHILD_SA: redirects its IKE_SA
-    expect(s.frame()).toContain('Redirect IKE_SA conn-1 #1 to:');
+    expect(s.frame()).toContain('Redirect IKE_SA conn-1[1] to:');
     await s.type('300.1.2.3');
     await s.press(KEYS.enter);
     expect(s.frame()).toContain('not a valid IPv4 address');
@@ -447,7 +447,7 @@ describe('keys → actions', () => {
     expect(s.monitor.actionCalls()).toEqual([
       { action: 'redirect', args: [[ike(1)], '192.0.2.99'] },
     ]);
-    expect(s.frame()).toContain('redirect IKE_SA conn-1 #1 to 192.0.2.99: done');
+    expect(s.frame()).toContain('redirect to 192.0.2.99 conn-1[1]: done');
   });
 
   test('Esc cancels a redirect prompt without sending', async () => {
@@ -558,18 +558,20 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(2)), W200);
     await s.press('j', KEYS.enter);
     const f = s.frame();
-    expect(f).toContain('CHILD_SA net #10 of IKE_SA conn-1 #1');
+    expect(f).toContain('CHILD_SA net{10} of IKE_SA conn-1[1]');
     for (const field of [
       'spi-in = c0000010',
       'encr-alg = AES_GCM_16',
       'local-ts = [10.1.0.0/16]',
-      'install-time = 600',
+      // As of now, as the row shows it (the listing is 2 s old), the listed value beside it.
+      'install-time = 602 (listed 600, 2s ago)',
     ]) {
       expect(f).toContain(field);
     }
-    expect(f).toContain('counters as of 2s ago');
+    expect(f).toContain('as of the listing 2s ago');
     await s.press(KEYS.esc, 'k', KEYS.enter);
-    expect(s.frame()).toContain('IKE_SA conn-1 #1');
+    expect(s.frame()).toContain('IKE_SA conn-1[1]');
+    expect(s.frame()).toMatch(/established = 7202 \(listed 7200, 2s ago\)/);
     expect(s.frame()).toContain('initiator-spi = 1122334455667788');
     expect(s.frame()).toContain('child-sas {');
   });

@@ -57,7 +57,7 @@ export class FakeMonitor implements Monitor {
     },
     redirect: async (t, g) => {
       this.record('redirect', [t, g]);
-      return this.said(`redirect ${describeTargets(t)} to ${g}`);
+      return this.said(`redirect to ${g} ${describeTargets(t)}`);
     },
     initiate: async (c) => {
       this.record('initiate', [c]);

@@ -51,7 +51,7 @@ describe('a paste never acts on the daemon', () => {
 
   test('a question is not answered by keys of a later read that holds more than the answer', () => {
     const r = run(snapshot(sampleRows(3)), ['t', 'yes']);
-    expect(r.state.confirm?.question).toMatch(/^Terminate IKE_SA conn-1 #1/);
+    expect(r.state.confirm?.question).toMatch(/^Terminate IKE_SA conn-1\[1\]/);
     expect(acting(r.effects)).toEqual([]);
     // y on its own answers it.
     const answered = run(snapshot(sampleRows(3)), ['y'], r.state);
@@ -133,16 +133,16 @@ describe('tagged actions name their targets', () => {
     expect(r.state.confirm?.question).toBe(
       'Terminate 1 tagged SA (it is hidden by the filter "conn-2")?',
     );
-    expect(r.state.confirm?.details).toEqual(['IKE_SA conn-1 #1 (peer1.example.test)']);
+    expect(r.state.confirm?.details).toEqual(['IKE_SA conn-1[1] (peer1.example.test)']);
   });
 
   test('many targets: the first few by name, then "and N more"', () => {
     const r = run(snapshot(sampleRows(8)), [...Array(8).fill([' ', 'j']).flat(), 't']);
     expect(r.state.confirm?.question).toBe('Terminate 8 tagged SAs?');
     expect(r.state.confirm?.details).toEqual([
-      'IKE_SA conn-1 #1 (peer1.example.test)',
-      'IKE_SA conn-2 #2 (peer2.example.test)',
-      'IKE_SA conn-3 #3 (peer3.example.test)',
+      'IKE_SA conn-1[1] (peer1.example.test)',
+      'IKE_SA conn-2[2] (peer2.example.test)',
+      'IKE_SA conn-3[3] (peer3.example.test)',
       'and 5 more',
     ]);
   });

@@ -36,18 +36,22 @@ export function tagSa(s: UiState, c: KeyContext): UiState {
 export function targetName(t: Target, snap: MonitorSnapshot): string {
   if (t.kind === 'ike') {
     const rid = snap.ikes.get(t.uniqueid)?.sa.remoteId;
-    return `IKE_SA ${sanitize(t.name)} #${sanitize(t.uniqueid)}${rid ? ` (${sanitize(rid)})` : ''}`;
+    return `IKE_SA ${sanitize(t.name)}[${sanitize(t.uniqueid)}]${rid ? ` (${sanitize(rid)})` : ''}`;
   }
   const ike = snap.ikes.get(t.ikeUniqueid);
   const rid = ike?.sa.remoteId;
-  return `CHILD_SA ${sanitize(t.name)} #${sanitize(t.uniqueid)} of ${sanitize(ike?.sa.name ?? '?')} #${sanitize(t.ikeUniqueid)}${rid ? ` (${sanitize(rid)})` : ''}`;
+  return `CHILD_SA ${sanitize(t.name)}{${sanitize(t.uniqueid)}} of ${sanitize(ike?.sa.name ?? '?')}[${sanitize(t.ikeUniqueid)}]${rid ? ` (${sanitize(rid)})` : ''}`;
 }
 
-/** For a status line: one target by name, several by count. */
+/**
+ * For a status line: one target as charon and the monitor name it (`rw[3]` an IKE_SA,
+ * `net{4}` a CHILD_SA), several by count.
+ */
 export function describeTargets(ts: readonly Target[]): string {
   if (ts.length === 1) {
     const t = ts[0]!;
-    return `${t.kind === 'ike' ? 'IKE_SA' : 'CHILD_SA'} ${sanitize(t.name)} #${sanitize(t.uniqueid)}`;
+    const id = sanitize(t.uniqueid);
+    return `${sanitize(t.name)}${t.kind === 'ike' ? `[${id}]` : `{${id}}`}`;
   }
   return plural(ts.length, 'SA');
 }

@@ -213,7 +213,7 @@ export class Exposition {
     g(
       live,
       'strongswan_worker_threads',
-      'Worker threads: idle, and active by the priority of their job.',
+      'Worker threads: idle, and active by the priority of their job (their sum is the pool).',
       ['state'],
       (m, v) => {
         const st = v.snap.stats;
@@ -222,9 +222,6 @@ export class Exposition {
         for (const [p, n] of Object.entries(st.workersActive)) set(m, { state: p }, n);
       },
     );
-    g(live, 'strongswan_worker_threads_total', 'Worker threads in all.', [], (m, v) => {
-      if (v.snap.stats?.workersTotal !== undefined) set(m, {}, v.snap.stats.workersTotal);
-    });
     g(
       live,
       'strongswan_job_queue_jobs',
@@ -272,12 +269,12 @@ export class Exposition {
     );
     c(
       live,
-      'strongswan_ike_counter_events_total',
+      'strongswan_ike_message_events_total',
       'The other get-counters counts: ike-rekey-init, ike-rekey-resp, child-rekey, invalid, invalid-spi.',
-      ['counter'],
+      ['event'],
       (m, v) => {
         for (const [name, n] of Object.entries(v.counters ?? {})) {
-          if (!MESSAGE.test(name)) inc(m, { counter: name }, n);
+          if (!MESSAGE.test(name)) inc(m, { event: name }, n);
         }
       },
     );

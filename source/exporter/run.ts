@@ -14,7 +14,9 @@ export async function runExporter(
     throw err;
   });
   const where = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
-  stderr.write(`swantop: serving http://${where}/metrics for ${opts.uri ?? 'the default vici socket'}\n`);
+  stderr.write(
+    `swantop: serving http://${where}/metrics for ${opts.uri ?? 'the default vici socket'}\n`,
+  );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });

@@ -573,3 +573,57 @@ function withoutChildren(s: ViciSection): ViciSection {
   copy.delete('child-sas');
   return copy;
 }
+
+// --- get-algorithms ------------------------------------------------------------------------
+
+/** Algorithm name (as charon spells it, e.g. `AES_CBC`) → the plugin that provides it. */
+export type AlgorithmTable = Record<string, string>;
+
+/** What get-algorithms answers: one table per algorithm type; a type the daemon left out is empty. */
+export interface Algorithms {
+  encryption: AlgorithmTable;
+  integrity: AlgorithmTable;
+  aead: AlgorithmTable;
+  hasher: AlgorithmTable;
+  prf: AlgorithmTable;
+  xof: AlgorithmTable;
+  drbg: AlgorithmTable;
+  /** Key exchange methods: charon calls the section `dh` before 6.0 and `ke` from 6.0; both land here. */
+  ke: AlgorithmTable;
+  rng: AlgorithmTable;
+  nonceGen: AlgorithmTable;
+  /** Every section by the daemon's own name (`nonce-gen`, `dh`...), including any this type does not name. */
+  byType: Record<string, AlgorithmTable>;
+  raw: ViciSection;
+}
+
+export function parseAlgorithms(m: ViciSection): Algorithms {
+  const byType: Record<string, AlgorithmTable> = {};
+  for (const [type, section] of m) {
+    if (!(section instanceof Map)) continue;
+    const table: AlgorithmTable = {};
+    for (const [alg, plugin] of section) {
+      if (Buffer.isBuffer(plugin)) table[alg] = plugin.toString('utf8');
+    }
+    byType[type] = table;
+  }
+  const get = (...names: string[]): AlgorithmTable => {
+    const out: AlgorithmTable = {};
+    for (const n of names) Object.assign(out, byType[n]);
+    return out;
+  };
+  return {
+    encryption: get('encryption'),
+    integrity: get('integrity'),
+    aead: get('aead'),
+    hasher: get('hasher'),
+    prf: get('prf'),
+    xof: get('xof'),
+    drbg: get('drbg'),
+    ke: get('dh', 'ke'),
+    rng: get('rng'),
+    nonceGen: get('nonce-gen'),
+    byType,
+    raw: m,
+  };
+}

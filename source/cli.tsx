@@ -15,6 +15,8 @@ const cli = meow(helpText(), {
     color: { type: 'boolean', default: true },
     once: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    exporter: { type: 'string' },
+    exporterSaInfo: { type: 'boolean', default: false },
   },
 });
 
@@ -54,6 +56,18 @@ async function main(): Promise<void> {
   if (args.once) {
     process.exitCode = await printOnce(args, process.stdout, process.stderr);
     return;
+  }
+
+  if (args.exporter) {
+    const { runExporter } = await import('./exporter/run.js');
+    process.exit(
+      await runExporter({
+        uri: args.uri,
+        listen: args.exporter,
+        intervalMs: args.intervalMs,
+        saInfo: args.exporterSaInfo,
+      }),
+    );
   }
 
   if (!process.stdout.isTTY || !process.stdin.isTTY) {

@@ -319,13 +319,3 @@ export function renderHeader(
   if (used < width) out += ' '.repeat(width - used);
   return theme.paint(out, { bold: true, fg: 'cyan' as Color, inverse: true });
 }
-
-/** Text of the cells that change with the clock, to tick only when one of them would. */
-export function clockSignature(rows: readonly DisplayRow[], ctx: CellContext): string {
-  let sig = '';
-  for (const row of rows) {
-    const c = rowCells(row, ctx);
-    sig += `${c.est.text}|${c.rekey.text}|${c.age.text}|${c.bin.style?.dim ? 1 : 0};`;
-  }
-  return sig;
-}

@@ -26,8 +26,16 @@ import {
 export interface CallOptions {
   /** Give up after this long (TimeoutError). Defaults to the session's; 0 or Infinity waits forever. */
   timeoutMs?: number;
-  /** Give up when aborted (rejects with the signal's reason). */
+  /**
+   * Give up when aborted (rejects with the signal's reason). A stream stops at once: nothing
+   * buffered is yielded after the abort.
+   */
   signal?: AbortSignal;
+  /**
+   * When this call times out after it was sent, close the session rather than hold the line
+   * until the late answer (which is what happens by default). Defaults to the session's.
+   */
+  closeOnTimeout?: boolean;
 }
 
 type Id = string | number;

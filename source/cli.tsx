@@ -74,11 +74,6 @@ async function main(): Promise<void> {
     fail('the monitor needs a terminal; use --once (and --json) in scripts and pipes', 2);
   }
 
-  // Ink draws nothing until exit when it believes it runs under CI (CI or
-  // CONTINUOUS_INTEGRATION set); on a real terminal the user wants the screen. Ink reads them
-  // when it is first imported, which is just below.
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
   // React picks its build from NODE_ENV when first imported: the development build checks
   // and warns on every render and costs several times the CPU per frame.
   process.env.NODE_ENV ??= 'production';

@@ -494,8 +494,15 @@ export interface Certificate {
   hasPrivkey?: boolean;
   /** The certificate exactly as the daemon sent it (DER for X.509). */
   data?: Buffer;
+  /**
+   * Set only for a bare public key (`type: 'PUBKEY'`): charon sends subject, not-before and
+   * not-after for those alone, never for an X.509 certificate. For X.509, parse `data` (DER),
+   * e.g. with node:crypto's `new X509Certificate(data)`.
+   */
   subject?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notBefore?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notAfter?: string;
   raw: ViciSection;
 }

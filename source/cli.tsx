@@ -17,6 +17,8 @@ const cli = meow(helpText(), {
     color: { type: 'boolean', default: true },
     once: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    exporter: { type: 'string' },
+    exporterSaInfo: { type: 'boolean', default: false },
   },
 });
 
@@ -58,15 +60,22 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (args.exporter) {
+    const { runExporter } = await import('./exporter/run.js');
+    process.exit(
+      await runExporter({
+        uri: args.uri,
+        listen: args.exporter,
+        intervalMs: args.intervalMs,
+        saInfo: args.exporterSaInfo,
+      }),
+    );
+  }
+
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     fail('the monitor needs a terminal; use --once (and --json) in scripts and pipes', 2);
   }
 
-  // Ink draws nothing until exit when it believes it runs under CI (CI or
-  // CONTINUOUS_INTEGRATION set); on a real terminal the user wants the screen. Ink reads them
-  // when it is first imported, which is just below.
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
   // React picks its build from NODE_ENV when first imported: the development build checks
   // and warns on every render and costs several times the CPU per frame.
   process.env.NODE_ENV ??= 'production';

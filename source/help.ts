@@ -36,7 +36,7 @@ export const FLAGS: readonly FlagDoc[] = [
   {
     flag: '--interval',
     value: 'SECONDS',
-    lines: ['how often to refresh (default 2; 0.5 to 3600)'],
+    lines: ['how often to refresh (default 2, with --exporter 30; 0.5 to 3600)'],
   },
   {
     flag: '--read-only',
@@ -54,6 +54,18 @@ export const FLAGS: readonly FlagDoc[] = [
     flag: '--json',
     lines: ['with --once: print JSON instead of a table'],
   },
+  {
+    flag: '--exporter',
+    value: 'HOST:PORT',
+    lines: [
+      'no screen: serve Prometheus metrics at http://HOST:PORT/metrics',
+      '(and /healthz); HOST 127.0.0.1 and PORT 9785 unless given',
+    ],
+  },
+  {
+    flag: '--exporter-sa-info',
+    lines: ['with --exporter: a strongswan_sa_info series per SA (small setups)'],
+  },
 ];
 
 /** Flags every command has; --help prints them on one line without a description. */
@@ -66,6 +78,7 @@ export const EXAMPLES: readonly string[] = [
   'swantop',
   'swantop --uri unix:///run/swantop-lab/moon.vici --interval 5',
   'swantop --read-only',
+  'swantop --exporter 0.0.0.0:9785',
   `swantop --once --json | jq '.ikeSas[] | select(.state == "ESTABLISHED") | .name'`,
 ];
 

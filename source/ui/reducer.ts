@@ -1,7 +1,7 @@
+import { gatewayIsSelf, gatewayProblem } from '../monitor/gateway.js';
 import type { KeyContext } from './binding.js';
 import { available, type Mode } from './binding.js';
 import type { Derived } from './derive.js';
-import { gatewayProblem } from './gateway.js';
 import type { InputItem } from './input.js';
 import { findBinding } from './keymap.js';
 import { editLine, type LineEdit } from './line-edit.js';
@@ -174,12 +174,12 @@ function submitRedirect(s: UiState, p: Extract<Prompt, { kind: 'redirect' }>, c:
   const gateway = p.text.trim();
   const bad = gatewayProblem(gateway);
   if (bad) return { state: { ...s, prompt: { ...p, error: bad, warning: undefined } } };
-  // Sending a peer to the address it already talks to only makes it come back here: say so
-  // once, and send on a second Enter.
-  const own = p.targets.some((t) => c.snap.ikes.get(t.uniqueid)?.sa.localHost === gateway);
-  const ownWarning = `${sanitize(gateway)} is this gateway's own address on that SA: Enter again sends anyway`;
-  if (own && p.warning !== ownWarning)
-    return { state: { ...s, prompt: { ...p, warning: ownWarning } } };
+  // The monitor refuses to send a peer to the address it already talks to: say why here.
+  const self = gatewayIsSelf(
+    gateway,
+    p.targets.map((t) => c.snap.ikes.get(t.uniqueid)?.sa.localHost),
+  );
+  if (self) return { state: { ...s, prompt: { ...p, error: self, warning: undefined } } };
   const label = `redirect to ${sanitize(gateway)} ${describeTargets(p.targets)}`;
   return {
     state: setList({ ...s, prompt: undefined }, 'sas', { ...s.lists.sas, tags: new Map() }),

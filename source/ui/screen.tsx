@@ -11,7 +11,7 @@ import {
 import type { ActionResult, Monitor, MonitorSnapshot } from '../monitor/types.js';
 import type { KeyContext } from './binding.js';
 import { footerLine, tabBar } from './chrome.js';
-import { clockSignature, SORT_TITLES } from './columns.js';
+import { SORT_TITLES } from './columns.js';
 import { createDeriver, MIN_COLUMNS, MIN_ROWS } from './derive.js';
 import { headerLines } from './header.js';
 import { useTerminalSize } from './hooks.js';
@@ -23,7 +23,7 @@ import { saBody } from './panes/sas.js';
 import { confirmLines, pad, statusLine } from './panes.js';
 import { type Action, reduce } from './reducer.js';
 import { sanitize } from './sanitize.js';
-import { type Effect, initialState, statusExpiry, type UiState, type World } from './state.js';
+import { type Effect, initialState, type UiState, type World } from './state.js';
 import { createTheme, type Theme } from './theme.js';
 
 /*
@@ -162,26 +162,14 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     return () => clearTimeout(timer);
   }, [monitor, visibleKey]);
 
-  // --- the clock: re-render only when a visible time value would change -------------------
-  const width = size.columns;
-  const clockRef = useRef<(t: number) => string>(() => '');
-  clockRef.current = (t: number) =>
-    headerLines(snap, { now: t, width, theme, paused: state.frozen !== undefined }).join('\n') +
-    (view === 'sas' ? clockSignature(visibleRows, { ...cellCtx, now: t }) : '') +
-    statusExpiry(state, snap, t);
+  // --- the clock: once a second. A second in which no visible time value changes costs a
+  // render and the screen host's comparison of unchanged lines; it writes nothing.
   useEffect(() => {
-    let last = '';
-    const timer = setInterval(() => {
-      const t = clock();
-      const sig = clockRef.current(t);
-      if (sig !== last) {
-        last = sig;
-        setTick(t);
-      }
-    }, 1000);
+    const timer = setInterval(() => setTick(clock()), 1000);
     return () => clearInterval(timer);
   }, [clock]);
 
+  const width = size.columns;
   // --- drawing -------------------------------------------------------------------------------
   if (d.tooSmall) {
     return (

@@ -40,7 +40,7 @@ export type Prompt =
       text: string;
       cursor: number;
       error?: string;
-      /** A warning that does not block: Enter again sends anyway. */
+      /** Said beside the text, without blocking (keys it ignored). */
       warning?: string;
     };
 
@@ -160,10 +160,4 @@ export function statusShown(s: UiState, snap: MonitorSnapshot, now: number): Sta
   if (!store) return ours;
   if (!ours) return store;
   return store.at > ours.at ? store : ours;
-}
-
-/** Changes when the status line's message would (for the clock to redraw then). */
-export function statusExpiry(s: UiState, snap: MonitorSnapshot, now: number): string {
-  const st = statusShown(s, snap, now);
-  return st ? `|${st.at}:${st.text}` : '|';
 }

@@ -738,6 +738,10 @@ describe('events view', () => {
     await s.type('message 2');
     expect(s.frame()).toContain('message 29');
     expect(s.frame()).not.toContain('message 19');
+    // Nothing matches: said as the other views say it, not "no events yet".
+    await s.type('x');
+    expect(s.frame()).toContain('no event matches "message 2x"');
+    expect(s.frame()).not.toContain('no events yet');
   });
 
   test('p pauses the display while the store keeps feeding it', async () => {

@@ -1,10 +1,19 @@
 import { describe, expect, test } from 'vitest';
+import { MIN_INTERVAL_S } from '../../source/args.js';
 import type { MonitorSnapshot } from '../../source/monitor/types.js';
 import { createDeriver } from '../../source/ui/derive.js';
 import { createKeyDecoder, type InputItem } from '../../source/ui/input.js';
+import { INTERVAL_STEPS } from '../../source/ui/panes/global.js';
 import { reduce } from '../../source/ui/reducer.js';
-import { type Effect, initialState, type UiState } from '../../source/ui/state.js';
-import { sampleRows, snapshot, T0 } from './fixtures.js';
+import {
+  type Effect,
+  initialState,
+  STATUS_ERROR_MS,
+  STATUS_INFO_MS,
+  statusShown,
+  type UiState,
+} from '../../source/ui/state.js';
+import { conns, sampleRows, snapshot, T0 } from './fixtures.js';
 
 /*
  * Keys as the reducer sees them: each string is one read of the terminal, decoded as input.ts
@@ -160,5 +169,80 @@ describe('read-only', () => {
     }
     const i = run(snap, ['2', 'i']);
     expect(i.state.status?.text).toMatch(/^i \(init\) is disabled: swantop runs --read-only/);
+  });
+});
+
+describe('the status line', () => {
+  test('a message shows for a few seconds (errors longer), and a view change clears it', () => {
+    const snap = snapshot(sampleRows(3));
+    const r = run(snap, ['+']);
+    const at = r.state.status!.at;
+    expect(statusShown(r.state, snap, at + 4000)?.text).toBe('polling every 2s');
+    expect(statusShown(r.state, snap, at + STATUS_INFO_MS)).toBeUndefined();
+    const err = run(snap, ['r'], { ...r.state, status: undefined });
+    expect(err.state.status).toBeUndefined();
+    const ro = run(snapshot(sampleRows(3), { readOnly: true }), ['r']);
+    expect(statusShown(ro.state, snap, ro.state.status!.at + STATUS_INFO_MS)).toBeDefined();
+    expect(statusShown(ro.state, snap, ro.state.status!.at + STATUS_ERROR_MS)).toBeUndefined();
+    expect(run(snap, ['2'], r.state).state.status).toBeUndefined();
+  });
+
+  test('the store’s message from before a view change is not shown after it', () => {
+    const said = { at: T0 + 1000, level: 'info' as const, text: 'terminate rw[3]: 1 matched' };
+    const snap = snapshot(sampleRows(3), { status: said });
+    expect(statusShown(initialState(), snap, T0 + 2000)?.text).toBe(said.text);
+    const moved = run(snap, ['2']).state;
+    expect(statusShown(moved, snap, T0 + 2000)).toBeUndefined();
+  });
+
+  test('R says when the connection list it asked for has come', () => {
+    const snap = snapshot(sampleRows(1), { conns: conns() });
+    const asked = run(snap, ['2', 'R']);
+    expect(asked.state.status?.text).toBe('reloading connections…');
+    expect(asked.effects).toContainEqual({ kind: 'refreshConns' });
+    const derive = createDeriver();
+    const world = { snap, columns: 120, rows: 40, now: T0 + 3000 };
+    const came = reduce(asked.state, { type: 'conns-listed', at: T0 + 2500 }, world, derive);
+    expect(came.state.status?.text).toBe(`connections reloaded: ${conns().length} loaded`);
+  });
+});
+
+describe('polling keys', () => {
+  test('- stops at the shortest interval --interval accepts (0.5 s)', () => {
+    const r = run(snapshot(sampleRows(1), { intervalMs: 500 }), ['-']);
+    expect(r.effects).toEqual([{ kind: 'setInterval', ms: 500 }]);
+    expect(r.state.status?.text).toBe('polling every 500ms (the shortest)');
+    expect(INTERVAL_STEPS[0]).toBe(MIN_INTERVAL_S * 1000);
+  });
+});
+
+describe('prompts', () => {
+  test('the filter edits: ←/→ move, C-w deletes a word, C-u what is before the cursor', () => {
+    const snap = snapshot(sampleRows(3));
+    const r = run(snap, ['/', 'rw carol', '\x17']);
+    expect(r.state.lists.sas.filter).toBe('rw ');
+    const m = run(snap, ['/', 'abd', '\x1b[D', 'c']);
+    expect(m.state.lists.sas.filter).toBe('abcd');
+    const u = run(snap, ['/', 'abcd', '\x1b[D', '\x1b[D', '\x15']);
+    expect(u.state.lists.sas.filter).toBe('cd');
+    expect(u.state.prompt).toMatchObject({ cursor: 0 });
+  });
+
+  test('the redirect prompt refuses the SA’s own local address, as the monitor would', () => {
+    const snap = snapshot(sampleRows(1));
+    const own = snap.ikes.get('1')!.sa.localHost!;
+    const r = run(snap, ['d', own, '\r']);
+    expect(r.state.prompt).toMatchObject({ kind: 'redirect' });
+    expect((r.state.prompt as { error?: string }).error).toMatch(/own address on that SA/);
+    expect(acting(r.effects)).toEqual([]);
+    const ok = run(snap, ['d', 'gw2.example.test', '\r']);
+    expect(acting(ok.effects)).toEqual([
+      expect.objectContaining({ kind: 'redirect', gateway: 'gw2.example.test' }),
+    ]);
+  });
+
+  test('Shift-Tab goes back a view', () => {
+    expect(run(snapshot(sampleRows(1)), ['\x1b[Z']).state.view).toBe('events');
+    expect(run(snapshot(sampleRows(1)), ['3', '\x1b[Z']).state.view).toBe('conns');
   });
 });

@@ -1,5 +1,4 @@
 import type { Binding, KeyContext } from '../binding.js';
-import { helpLines } from '../chrome.js';
 import { SORT_ORDER, SORT_TITLES } from '../columns.js';
 import { connDetails, rowDetails } from '../details.js';
 import { pane } from '../panes.js';
@@ -62,7 +61,16 @@ export const OVERLAY_BINDINGS: readonly Binding[] = [
   },
 ];
 
-export function overlayBody(s: UiState, c: KeyContext, theme: Theme): string[] | undefined {
+/**
+ * The overlay's lines, if one is open. `help` gives the help text (from the key table, which
+ * is built from the panes: passed in so that no pane imports it).
+ */
+export function overlayBody(
+  s: UiState,
+  c: KeyContext,
+  theme: Theme,
+  help: () => string[],
+): string[] | undefined {
   const o = s.overlay;
   if (!o) return undefined;
   const { d, snap, columns: width } = c;
@@ -75,15 +83,7 @@ export function overlayBody(s: UiState, c: KeyContext, theme: Theme): string[] |
     });
     return pane('Sort by (↑↓ Enter)', choices, 0, height, theme, width);
   }
-  if (o.kind === 'help')
-    return pane(
-      'Help: every key',
-      helpLines(snap.readOnly, theme, width),
-      s.overlayTop,
-      height,
-      theme,
-      width,
-    );
+  if (o.kind === 'help') return pane('Help: every key', help(), s.overlayTop, height, theme, width);
   let det: { title: string; lines: string[] } = {
     title: 'gone',
     lines: ['this row is no longer listed'],

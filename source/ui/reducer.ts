@@ -180,7 +180,7 @@ function submitRedirect(s: UiState, p: Extract<Prompt, { kind: 'redirect' }>, c:
     p.targets.map((t) => c.snap.ikes.get(t.uniqueid)?.sa.localHost),
   );
   if (self) return { state: { ...s, prompt: { ...p, error: self, warning: undefined } } };
-  const label = `redirect to ${sanitize(gateway)} ${describeTargets(p.targets)}`;
+  const label = `redirect ${describeTargets(p.targets)} to ${sanitize(gateway)}`;
   return {
     state: setList({ ...s, prompt: undefined }, 'sas', { ...s.lists.sas, tags: new Map() }),
     effects: [{ kind: 'redirect', targets: p.targets, gateway, label }],

@@ -447,7 +447,7 @@ describe('keys → actions', () => {
     expect(s.monitor.actionCalls()).toEqual([
       { action: 'redirect', args: [[ike(1)], '192.0.2.99'] },
     ]);
-    expect(s.frame()).toContain('redirect to 192.0.2.99 conn-1[1]: done');
+    expect(s.frame()).toContain('redirect conn-1[1] to 192.0.2.99: done');
   });
 
   test('Esc cancels a redirect prompt without sending', async () => {

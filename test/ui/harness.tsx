@@ -57,7 +57,7 @@ export class FakeMonitor implements Monitor {
     },
     redirect: async (t, g) => {
       this.record('redirect', [t, g]);
-      return this.said(`redirect to ${g} ${describeTargets(t)}`);
+      return this.said(`redirect ${describeTargets(t)} to ${g}`);
     },
     initiate: async (c) => {
       this.record('initiate', [c]);

@@ -121,6 +121,7 @@ export class Exporter {
   }
 
   private view(): View {
+    const started = performance.now();
     const snap = this.monitor.getSnapshot();
     this.onSnapshot(snap);
     const reason = downReason(snap);
@@ -143,6 +144,7 @@ export class Exporter {
       counters: this.feed.counters,
       eventsDropped: this.feed.dropped,
       swantopVersion: this.version,
+      builtMs: performance.now() - started,
     };
   }
 

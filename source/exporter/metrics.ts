@@ -16,6 +16,7 @@ export class Exposition {
   readonly always = new Registry();
   readonly live = new Registry();
   private view: View | undefined;
+  private lastScrapeS: number | undefined;
 
   constructor(withSaInfo: boolean) {
     this.define();
@@ -28,12 +29,14 @@ export class Exposition {
 
   /** The text of one scrape of `v`. */
   async render(v: View): Promise<string> {
-    this.view = v;
+    const started = performance.now();
+    this.view = { ...v, lastScrapeS: this.lastScrapeS };
     try {
       const always = await this.always.metrics();
       return v.live ? always + (await this.live.metrics()) : always;
     } finally {
       this.view = undefined;
+      this.lastScrapeS = (performance.now() - started + v.builtMs) / 1000;
     }
   }
 
@@ -175,6 +178,25 @@ export class Exposition {
       [],
       (m, v) => {
         if (v.snap.poll.lastFullAt !== undefined) set(m, {}, v.snap.poll.lastFullAt / 1000);
+      },
+    );
+
+    g(
+      always,
+      'swantop_exporter_next_listing_timestamp_seconds',
+      "When the store's scheduler plans the next full listing: with thousands of SAs it spaces them out to keep within the daemon's budget.",
+      [],
+      (m, v) => {
+        if (v.snap.poll.nextFullAt !== undefined) set(m, {}, v.snap.poll.nextFullAt / 1000);
+      },
+    );
+    g(
+      always,
+      'swantop_exporter_scrape_duration_seconds',
+      'How long the previous scrape took to build and render (the exposition, prom-client included).',
+      [],
+      (m, v) => {
+        if (v.lastScrapeS !== undefined) set(m, {}, v.lastScrapeS);
       },
     );
 

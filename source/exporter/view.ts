@@ -60,6 +60,10 @@ export interface View {
   eventsDropped: number;
   saInfo?: SaInfo[];
   swantopVersion: string;
+  /** How long building this view took (ms): part of the scrape's cost. */
+  builtMs: number;
+  /** The previous scrape's whole duration (s), filled in by the exposition. */
+  lastScrapeS?: number;
 }
 
 /** Why the exporter cannot vouch for the daemon right now, or undefined when it can. */

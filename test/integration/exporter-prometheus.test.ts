@@ -273,12 +273,16 @@ describe('swantop --exporter scraped by a real Prometheus', () => {
     const afterRekey = await trafficSeen(40);
     expect(afterRekey).toBeGreaterThan(first);
 
+    const downs = `strongswan_child_sa_events_total{gateway="moon",connection="net-net",child="net-net",event="down"}`;
+    const downsBefore = (await value(downs)) ?? 0;
     await swanctl(lab.sockets.moon, ['--terminate', '--ike', lab.conns.netNet, '--timeout', '10']);
     await until(
       'net-net down',
       `strongswan_child_sas_up{gateway="moon",connection="net-net",child="net-net"}`,
       (v) => v === 0,
     );
+    // Terminating the IKE_SA takes its CHILD_SA down by an event (which carries the final counts).
+    await until('the CHILD_SA down counted', downs, (v) => (v ?? 0) > downsBefore);
     // Configured and down: the series read 0, they do not vanish.
     expect(
       await value(

@@ -390,8 +390,9 @@ describe('README', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const start = readme.indexOf('## strongSwan versions');
     expect(start, 'README has a "strongSwan versions" section').toBeGreaterThan(0);
+    const end = readme.indexOf('\n## ', start + 1);
     const rows = readme
-      .slice(start)
+      .slice(start, end < 0 ? undefined : end)
       .split('\n')
       .filter((l) => l.startsWith('|'))
       .map((l) =>

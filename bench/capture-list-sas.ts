@@ -1,10 +1,13 @@
 /**
- * Saves a full `list-sas` from a daemon as the codec bench's input: every `list-sa` event
- * segment, length header included, back to back, in bench/captures/list-sas-<count>.bin.
+ * Saves a full `list-sas` from a daemon: every `list-sa` event segment, length header included,
+ * back to back, in bench/captures/list-sas-<count>.bin (ignored by git).
  *
  *   tsx bench/capture-list-sas.ts /run/swantop-lab/moon.vici
  *
- * The bench wants a big one (>= 2,000 IKE_SAs): capture from a lab started with many clients.
+ * Nothing needs one: the codec bench synthesises its input from the golden list-sa event without
+ * one of >= 2,000 IKE_SAs, and the scripted daemon replicates the committed
+ * bench/fixtures/list-sas-lab-13.bin (made with this script from a lab with 10 clients). A capture
+ * here takes precedence over both, e.g. a big one from a lab started with many clients.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

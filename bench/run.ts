@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runCodecBench } from './codec.js';
 import { runCpu } from './cpu.js';
 import { runDaemonCost } from './daemon-cost.js';
+import { runExporterBench } from './exporter.js';
 import { runFreshness } from './freshness.js';
 import { runFuzz } from './fuzz.js';
 import type { BenchContext } from './lib/context.js';
@@ -32,6 +33,7 @@ const ALL = [
   'cpu',
   'output',
   'memory',
+  'exporter',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       if (want('daemon-cost'))
         await attempt(`daemon-cost @${size}`, () => runDaemonCost(ctx, size));
       if (want('vpn-impact')) await attempt(`vpn-impact @${size}`, () => runVpnImpact(ctx, size));
+      if (want('exporter')) await attempt(`exporter @${size}`, () => runExporterBench(ctx, size));
       if (size === smallest) {
         if (want('cpu')) await attempt(`cpu @${size}`, () => runCpu(ctx, size));
         if (want('output')) await attempt(`output @${size}`, () => runOutput(ctx, size));

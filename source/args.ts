@@ -1,3 +1,8 @@
+import {
+  type ListenAddress,
+  ListenAddressError,
+  parseListenAddress,
+} from './exporter/listen-address.js';
 import { parseUri } from './vici/uri.js';
 
 /** Bad command-line input: the CLI prints the message on one line and exits with 2. */
@@ -12,6 +17,9 @@ export interface Args {
   noColor: boolean;
   once: boolean;
   json: boolean;
+  /** `--exporter [HOST:]PORT`: serve Prometheus metrics instead of a screen. */
+  exporter?: ListenAddress;
+  exporterSaInfo: boolean;
 }
 
 interface Flags {
@@ -21,6 +29,8 @@ interface Flags {
   color: boolean;
   once: boolean;
   json: boolean;
+  exporter?: string;
+  exporterSaInfo?: boolean;
 }
 
 const KNOWN = new Set([
@@ -33,6 +43,9 @@ const KNOWN = new Set([
   'no-color',
   'once',
   'json',
+  'exporter',
+  'exporter-sa-info',
+  'exporterSaInfo',
   'help',
   'version',
 ]);
@@ -57,7 +70,8 @@ export function parseArgs(
     throw new UsageError(`unexpected argument "${input[0]}" (see swantop --help)`);
   }
 
-  let intervalMs = 2000;
+  // The exporter refreshes counters for scrapes, not for a screen: a longer default.
+  let intervalMs = flags.exporter !== undefined ? 30_000 : 2000;
   if (flags.interval !== undefined) {
     const seconds = Number(flags.interval);
     if (
@@ -81,6 +95,18 @@ export function parseArgs(
     }
   }
   if (flags.json && !flags.once) throw new UsageError('--json goes with --once');
+  let exporter: ListenAddress | undefined;
+  if (flags.exporter !== undefined) {
+    if (flags.once) throw new UsageError('--exporter and --once do not go together');
+    try {
+      exporter = parseListenAddress(flags.exporter);
+    } catch (err) {
+      if (err instanceof ListenAddressError) throw new UsageError(`--exporter: ${err.message}`);
+      throw err;
+    }
+  } else if (flags.exporterSaInfo) {
+    throw new UsageError('--exporter-sa-info goes with --exporter');
+  }
 
   return {
     uri: flags.uri,
@@ -89,5 +115,7 @@ export function parseArgs(
     noColor: !flags.color || (env.NO_COLOR !== undefined && env.NO_COLOR !== ''),
     once: flags.once,
     json: flags.json,
+    exporter,
+    exporterSaInfo: flags.exporterSaInfo ?? false,
   };
 }

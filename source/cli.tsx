@@ -2,42 +2,23 @@
 import os from 'node:os';
 import meow from 'meow';
 import { parseArgs, UsageError } from './args.js';
+import { helpText } from './help.js';
 import { printOnce } from './once.js';
 
-const cli = meow(
-  `
-  Usage
-    $ swantop [options]
-
-  Options
-    --uri URI            the daemon's vici socket: unix://PATH, tcp://HOST:PORT or a path
-                         (default: unix:///var/run/charon.vici)
-    --interval SECONDS   how often to refresh (default 2; 0.5 to 3600)
-    --read-only          watch only: no key can rekey, terminate, redirect or initiate
-    --no-color           no colours (NO_COLOR in the environment does the same)
-    --once               print the SAs once as a table and exit, for scripts
-    --json               with --once: print JSON instead of a table
-    --help, --version
-
-  Examples
-    $ swantop
-    $ swantop --uri unix:///run/swantop-lab/moon.vici --interval 5
-    $ swantop --read-only
-    $ swantop --once --json | jq '.ikeSas[] | select(.state == "ESTABLISHED") | .name'
-`,
-  {
-    importMeta: import.meta,
-    allowUnknownFlags: true,
-    flags: {
-      uri: { type: 'string' },
-      interval: { type: 'string' },
-      readOnly: { type: 'boolean', default: false },
-      color: { type: 'boolean', default: true },
-      once: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
+const cli = meow(helpText(), {
+  importMeta: import.meta,
+  allowUnknownFlags: true,
+  flags: {
+    uri: { type: 'string' },
+    interval: { type: 'string' },
+    readOnly: { type: 'boolean', default: false },
+    color: { type: 'boolean', default: true },
+    once: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    exporter: { type: 'string' },
+    exporterSaInfo: { type: 'boolean', default: false },
   },
-);
+});
 
 /**
  * The terminal is gone (the SSH session dropped, the window closed): end as a hangup does, by
@@ -77,15 +58,22 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (args.exporter) {
+    const { runExporter } = await import('./exporter/run.js');
+    process.exit(
+      await runExporter({
+        uri: args.uri,
+        listen: args.exporter,
+        intervalMs: args.intervalMs,
+        saInfo: args.exporterSaInfo,
+      }),
+    );
+  }
+
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     fail('the monitor needs a terminal; use --once (and --json) in scripts and pipes', 2);
   }
 
-  // Ink draws nothing until exit when it believes it runs under CI (CI or
-  // CONTINUOUS_INTEGRATION set); on a real terminal the user wants the screen. Ink reads them
-  // when it is first imported, which is just below.
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
   // React picks its build from NODE_ENV when first imported: the development build checks
   // and warns on every render and costs several times the CPU per frame.
   process.env.NODE_ENV ??= 'production';

@@ -1,12 +1,12 @@
 /**
- * swantop's App in this process, rendered by Ink with the options runApp uses (incremental
- * rendering, 20 fps cap) onto a fake 200×50 terminal. Only patchConsole differs (off), so the
- * bench's own progress lines still reach the real terminal.
+ * swantop's App in this process, drawn by runApp's screen host (source/ui/host: Ink's
+ * reconciler and layout, swantop's line writer) onto a fake 200×50 terminal. The console is
+ * not held, so the bench's own progress lines still reach the real terminal.
  */
-import { render } from 'ink';
 import { createElement } from 'react';
 import type { Monitor } from '../../source/monitor/types.js';
 import { App } from '../../source/ui/app.js';
+import { renderScreen } from '../../source/ui/host/render.js';
 import { FakeStderr, FakeStdin, FakeStdout } from './fake-tty.js';
 
 export interface MountedApp {
@@ -18,23 +18,13 @@ export interface MountedApp {
 export function mountApp(monitor: Monitor, columns = 200, rows = 50): MountedApp {
   const stdout = new FakeStdout(columns, rows);
   const stdin = new FakeStdin();
-  const instance = render(createElement(App, { monitor }), {
+  const instance = renderScreen(createElement(App, { monitor }), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stderr: new FakeStderr() as unknown as NodeJS.WriteStream,
     exitOnCtrlC: false,
-    patchConsole: false,
-    incrementalRendering: true,
-    maxFps: 20,
   });
-  return {
-    stdout,
-    stdin,
-    unmount: () => {
-      instance.unmount();
-      instance.cleanup();
-    },
-  };
+  return { stdout, stdin, unmount: () => instance.unmount() };
 }
 
 /** A monitor whose `setVisible` calls are seen: which IKE_SAs the App has on screen. */

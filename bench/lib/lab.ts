@@ -7,7 +7,11 @@ import { addClients, daemonPid, type LabInfo, startLab, stopLab } from '../../la
 import { Session } from '../../source/vici/index.js';
 import { sleep } from './stats.js';
 
-export const BENCH_LAB = { dir: '/run/swantop-bench-lab', prefix: 'swb' } as const;
+/** SWANTOP_BENCH_LAB_DIR/_PREFIX give a run a lab of its own (two benches side by side). */
+export const BENCH_LAB = {
+  dir: process.env.SWANTOP_BENCH_LAB_DIR || '/run/swantop-bench-lab',
+  prefix: process.env.SWANTOP_BENCH_LAB_PREFIX || 'swb',
+} as const;
 /** moon holds net-net, carol and dave besides the scale clients. */
 export const BASE_SAS = 3;
 

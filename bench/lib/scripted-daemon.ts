@@ -1,13 +1,16 @@
 /**
  * A scripted VICI daemon on a real unix socket, for the benches that need more SAs than the lab
  * can hold (10,000) or a steady stream of events for ten minutes. The SAs are real list-sa
- * trees captured from the lab (bench/captures), replicated with their own unique ids and SPIs;
+ * trees captured from the lab, replicated with their own unique ids and SPIs: the committed
+ * bench/fixtures/list-sas-lab-13.bin (moon with net-net, carol, dave and 10 road warriors, 11 KB,
+ * made by bench/capture-list-sas.ts), or the largest bench/captures/list-sas-<N>.bin if you
+ * captured one yourself;
  * the events are built from those same trees, and change the daemon's table exactly as the
  * event says, so the next listing agrees with what the events said. It answers what swantop
  * asks (version, stats, list-sas filtered or not, list-conns, registrations; `alert` is unknown
  * as on 5.9.8) and nothing else.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,8 @@ import {
 import { decodePacket, encodePacket, FrameReader, PACKET } from '../../source/vici/packet.js';
 
 const CAPTURES = fileURLToPath(new URL('../captures/', import.meta.url));
+/** Shipped with the repository so the bench runs from a fresh clone. */
+const SHIPPED = fileURLToPath(new URL('../fixtures/list-sas-lab-13.bin', import.meta.url));
 const EVENTS = new Set([
   'ike-updown',
   'child-updown',
@@ -34,13 +39,14 @@ const EVENTS = new Set([
 
 /** The IKE_SA trees of the largest capture, in the daemon's order. */
 export function capturedIkeSas(): { name: string; sa: ViciSection }[] {
-  const file = readdirSync(CAPTURES)
-    .filter((f) => /^list-sas-\d+\.bin$/.test(f))
-    .sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0];
-  if (!file)
-    throw new Error(`no bench/captures/list-sas-<N>.bin (make one with bench/capture-list-sas.ts)`);
+  const own = existsSync(CAPTURES)
+    ? readdirSync(CAPTURES)
+        .filter((f) => /^list-sas-\d+\.bin$/.test(f))
+        .sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0]
+    : undefined;
+  const file = own === undefined ? SHIPPED : join(CAPTURES, own);
   const out: { name: string; sa: ViciSection }[] = [];
-  for (const seg of new FrameReader(1 << 30).push(readFileSync(join(CAPTURES, file)))) {
+  for (const seg of new FrameReader(1 << 30).push(readFileSync(file))) {
     for (const [name, sa] of decodeMessage(decodePacket(seg).body)) {
       if (sa instanceof Map) out.push({ name, sa });
     }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import { render } from 'ink';
 import type { Monitor } from '../monitor/types.js';
+import { renderScreen, type Screen } from './host/render.js';
 import { sanitize } from './sanitize.js';
 import { App } from './screen.js';
 
@@ -19,28 +19,6 @@ export interface RunOptions {
 /** https://no-color.org: present and not empty. */
 export function noColorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-}
-
-/**
- * Ink's incremental renderer finds the top of its previous frame by moving the cursor up a
- * counted number of lines, and that count is one short when frames end with a newline: every
- * frame would land a line lower. Our frame always starts at the top of the alternate screen,
- * so each frame's first "cursor up" becomes "cursor home", which cannot drift.
- */
-const FRAME_START = /^(\x1b\[\?2026h)?\x1b\[\d+A/;
-
-export function anchorFrames(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
-  const write = (chunk: unknown, ...rest: unknown[]) => {
-    const data = typeof chunk === 'string' ? chunk.replace(FRAME_START, '$1\x1b[H') : chunk;
-    return (stdout.write as (...a: unknown[]) => boolean)(data, ...rest);
-  };
-  return new Proxy(stdout, {
-    get(target, prop) {
-      if (prop === 'write') return write;
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 const HELD_LINES = 100;
@@ -91,7 +69,6 @@ export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';
-const CLEAR = '\x1b[H\x1b[2J';
 /** After a crash the terminal is restored at once; the process exits this soon if nobody else ends it. */
 const CRASH_EXIT_MS = 1000;
 
@@ -110,24 +87,16 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
   if (!stdin.isTTY) return Promise.reject(new NotATerminalError());
 
   let restored = false;
-  let instance: ReturnType<typeof render> | undefined;
+  let instance: Screen | undefined;
   const held = holdConsole();
   const listeners: [string, (...args: never[]) => void][] = [];
   const on = (event: string, fn: (...args: never[]) => void) => {
     listeners.push([event, fn]);
     process.on(event, fn as () => void);
   };
-  // A resized terminal may have moved or reflowed what Ink drew; start from a blank screen and
-  // make Ink forget its previous frame so the next one is drawn whole.
-  const onResize = () => {
-    if (restored) return;
-    stdout.write(CLEAR);
-    instance?.clear();
-  };
   const restore = () => {
     if (restored) return;
     restored = true;
-    stdout.off('resize', onResize);
     // Ink's signal-exit kills the process on a signal when no other listener is left; ours stay
     // until this turn ends so the caller gets the result and decides how to exit.
     setImmediate(() => {
@@ -162,19 +131,13 @@ export function runApp(monitor: Monitor, options: RunOptions = {}): Promise<RunR
     on('unhandledRejection', onCrash);
     on('exit', restore);
     stdout.write(ENTER_ALT);
-    stdout.on('resize', onResize);
     try {
-      instance = render(<App monitor={monitor} noColor={options.noColor ?? noColorFromEnv()} />, {
-        stdout: anchorFrames(stdout),
-        stdin,
-        stderr,
-        exitOnCtrlC: false,
-        // The console is held by holdConsole(): a line printed over a full-screen frame would
-        // push it out of place.
-        patchConsole: false,
-        incrementalRendering: true,
-        maxFps: 20,
-      });
+      // The console is held by holdConsole(): a line printed over a full-screen frame would
+      // push it out of place. A resize makes the host clear the screen and draw it whole.
+      instance = renderScreen(
+        <App monitor={monitor} noColor={options.noColor ?? noColorFromEnv()} />,
+        { stdout, stdin, stderr, exitOnCtrlC: false },
+      );
       instance.waitUntilExit().then(
         () => {
           restore();

@@ -198,8 +198,9 @@ function ikeCells(
   const s = r.sa;
   const since = secondsSince(r.listedAt, ctx.now);
   const marker = r.children.length === 0 ? ' ' : folded ? '+' : '-';
-  const bin = children.reduce((n, c) => n + c.bytesInTotal, 0);
-  const bout = children.reduce((n, c) => n + c.bytesOutTotal, 0);
+  // A ghost (rekeyed away, going down) is shown, but its bytes live on in its successor.
+  const bin = children.reduce((n, c) => n + (c.ghost ? 0 : c.bytesInTotal), 0);
+  const bout = children.reduce((n, c) => n + (c.ghost ? 0 : c.bytesOutTotal), 0);
   const age = countersAge(r.listedAt, r.key, ctx);
   return {
     name: { text: `${marker}${sanitize(s.name)}`, style: { bold: true } },
@@ -317,14 +318,4 @@ export function renderHeader(
   });
   if (used < width) out += ' '.repeat(width - used);
   return theme.paint(out, { bold: true, fg: 'cyan' as Color, inverse: true });
-}
-
-/** Text of the cells that change with the clock, to tick only when one of them would. */
-export function clockSignature(rows: readonly DisplayRow[], ctx: CellContext): string {
-  let sig = '';
-  for (const row of rows) {
-    const c = rowCells(row, ctx);
-    sig += `${c.est.text}|${c.rekey.text}|${c.age.text}|${c.bin.style?.dim ? 1 : 0};`;
-  }
-  return sig;
 }

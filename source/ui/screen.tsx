@@ -1,16 +1,8 @@
 import { Box, Text, useApp } from 'ink';
-import {
-  memo,
-  useCallback,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from 'react';
+import { memo, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { ActionResult, EventLog, Monitor, MonitorSnapshot, Target } from '../monitor/types.js';
 import { footerLine, helpLines, tabBar } from './chrome.js';
-import { clockSignature, SORT_ORDER, SORT_TITLES } from './columns.js';
+import { SORT_ORDER, SORT_TITLES } from './columns.js';
 import { connRows, connsBodyLines, initiateTarget, upCounts } from './conns.js';
 import { connDetails, rowDetails } from './details.js';
 import { eventsBodyLines, eventsTop, filterEvents, nextLevel } from './events.js';
@@ -185,21 +177,10 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     return () => clearTimeout(timer);
   }, [monitor, visibleKey]);
 
-  // --- the clock: re-render only when a visible time value would change -------------------
-  const clockRef = useRef<(t: number) => string>(() => '');
-  clockRef.current = (t: number) =>
-    headerLines(snap, { now: t, width, theme, paused: frozen !== undefined }).join('\n') +
-    (view === 'sas' ? clockSignature(visibleRows, { ...cellCtx, now: t }) : '');
+  // --- the clock: once a second. A second in which no visible time value changes costs a
+  // render and the screen host's comparison of unchanged lines; it writes nothing.
   useEffect(() => {
-    let last = '';
-    const timer = setInterval(() => {
-      const t = clock();
-      const sig = clockRef.current(t);
-      if (sig !== last) {
-        last = sig;
-        setTick(t);
-      }
-    }, 1000);
+    const timer = setInterval(() => setTick(clock()), 1000);
     return () => clearInterval(timer);
   }, [clock]);
 

@@ -49,13 +49,26 @@ export class EncodeError extends ViciError {
   override name = 'EncodeError';
 }
 
+/**
+ * A call gave up after `timeoutMs`. `sent` says whether it ever reached the daemon; when it did
+ * not, `waitingFor` names the operation that still holds the line (VICI allows one command in
+ * flight, and a sent command that timed out keeps it until its late answer arrives).
+ */
 export class TimeoutError extends ViciError {
   override name = 'TimeoutError';
   constructor(
     readonly operation: string,
     readonly timeoutMs: number,
+    readonly sent = true,
+    readonly waitingFor?: string,
   ) {
-    super(`${operation} got no answer within ${timeoutMs} ms`);
+    super(
+      sent
+        ? `${operation} got no answer within ${timeoutMs} ms`
+        : `${operation} not sent within ${timeoutMs} ms: ${
+            waitingFor ? `still waiting for the answer to ${waitingFor}` : 'the line was busy'
+          }`,
+    );
   }
 }
 
@@ -75,5 +88,17 @@ export class ConnectError extends ViciError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The socket path exists but is a file, a directory or something else that is not a socket. */
+export class NotASocketError extends ConnectError {
+  override name = 'NotASocketError';
+  constructor(
+    uri: string,
+    readonly path: string,
+    readonly kind: string,
+  ) {
+    super(uri, 'ENOTSOCK', `${path} is ${kind}, not a socket: check the vici uri`);
   }
 }

@@ -8,10 +8,14 @@ export interface ListenEvent {
 }
 
 export interface ListenOptions {
-  /** Yield `null` (a heartbeat) whenever this long passed without an event. */
+  /**
+   * Yield `null` (a heartbeat) whenever this long passed without an event, once the
+   * registrations are confirmed (a listener that is not registered yet yields nothing).
+   */
   timeoutMs?: number;
   /** Events buffered for a slow consumer before further ones are dropped (and counted). */
   highWaterMark?: number;
+  /** Closes the listener when aborted (as close() does); its handler goes with the listener. */
   signal?: AbortSignal;
 }
 
@@ -54,7 +58,12 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   /** Events lost because the buffer was at highWaterMark. */
   dropped = 0;
   readonly types: readonly string[];
-  /** Resolves when the daemon has answered every registration (known or not). Never rejects. */
+  /**
+   * Resolves when the daemon has answered every registration. An unknown name does not reject
+   * it (the iterator throws EventUnknownError once and the other names keep flowing); any other
+   * failure to register (the connection ended first...) rejects it and ends the listener with
+   * that error, so a listener is never silently deaf.
+   */
   readonly ready: Promise<void>;
 
   private readonly buffer = new Fifo<EventItem>();
@@ -69,6 +78,8 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   private lastYield = performance.now();
   private closing: Promise<void> | undefined;
   private isReady = false;
+  private signal: AbortSignal | undefined;
+  private readonly onAbort = () => void this.close();
 
   constructor(
     types: readonly string[],
@@ -87,9 +98,12 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
         sub.confirmed.then(
           () => {},
           (err: unknown) => {
-            // Only an unknown name is this listener's own problem; a dead connection reaches
-            // it through sessionClosed().
-            if (!(err instanceof EventUnknownError)) return;
+            if (!(err instanceof EventUnknownError)) {
+              // Not registered, so not listening: say so rather than wait (or beat) forever.
+              const e = err instanceof Error ? err : new Error(String(err));
+              this.fail(e);
+              throw e;
+            }
             if (this.subs.get(type) === sub) {
               this.subs.delete(type);
               void sub.release();
@@ -102,10 +116,15 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
     this.ready = Promise.all(confirmations).then(() => {
       this.isReady = true;
     });
+    // A caller who never awaits `ready` still learns of a failure from the iterator.
+    this.ready.catch(() => {});
     const signal = opts.signal;
     if (signal) {
       if (signal.aborted) void this.close();
-      else signal.addEventListener('abort', () => void this.close(), { once: true });
+      else {
+        this.signal = signal;
+        signal.addEventListener('abort', this.onAbort, { once: true });
+      }
     }
   }
 
@@ -116,7 +135,12 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   next(): Promise<IteratorResult<ListenEvent | null>> {
     // Until every registration is answered nothing is yielded, so an unknown name is reported
     // first, whatever order the answers and early events came in.
-    if (!this.isReady && this.state === 'open') return this.ready.then(() => this.next());
+    if (!this.isReady && this.state === 'open') {
+      return this.ready.then(
+        () => this.next(),
+        () => this.next(),
+      );
+    }
     const err = this.errors.shift();
     if (err) return Promise.reject(err);
     const item = this.buffer.shift();
@@ -148,6 +172,7 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.state = 'closed';
+    this.dropSignal();
     this.stopHeartbeat();
     this.buffer.clear();
     this.errors.length = 0;
@@ -178,9 +203,26 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
   /** @internal the session ended: with an error, iteration throws it once buffered events are read. */
   sessionClosed(err?: Error): void {
     if (this.state !== 'open') return;
+    this.dropSignal();
     this.stopHeartbeat();
     this.subs.clear();
     this.closing = Promise.resolve();
+    this.end(err);
+  }
+
+  /** A registration failed (not as unknown): release the rest and end with the error. */
+  private fail(err: Error): void {
+    if (this.state !== 'open') return;
+    this.dropSignal();
+    this.stopHeartbeat();
+    this.host.detach(this);
+    const releases = [...this.subs.values()].map((s) => s.release());
+    this.subs.clear();
+    this.closing = Promise.all(releases).then(() => {});
+    this.end(err);
+  }
+
+  private end(err: Error | undefined): void {
     if (!err) {
       this.state = 'closed';
       for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.resolve(DONE);
@@ -195,6 +237,11 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
     }
     this.state = 'failed';
     this.finalError = err;
+  }
+
+  private dropSignal(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.signal = undefined;
   }
 
   private raise(err: Error): void {

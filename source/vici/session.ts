@@ -1,12 +1,20 @@
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type CallOptions, checkSuccess, ViciCommands } from './commands.js';
+import {
+  type CallOptions,
+  type CheckedEventNames,
+  checkSuccess,
+  type EventName,
+  ViciCommands,
+} from './commands.js';
 import {
   CommandUnknownError,
   ConnectError,
   ConnectionClosedError,
   EncodeError,
   EventUnknownError,
+  NotASocketError,
   ProtocolError,
   TimeoutError,
 } from './errors.js';
@@ -25,10 +33,10 @@ import {
   type Packet,
   type PacketType,
 } from './packet.js';
-import { EventItem, Stream, type StreamHost } from './stream.js';
+import { abortReason, EventItem, Stream, type StreamHost } from './stream.js';
 import { defaultUri, formatTarget, parseUri, type ViciTarget } from './uri.js';
 
-export interface ConnectOptions {
+export interface ConnectOptions extends SessionOptions {
   /** unix:///path, tcp://host:port or a bare path; default unix:///var/run/charon.vici. */
   uri?: string;
   /** Bounds the connect, and is the default timeout of every call. Undefined waits forever. */
@@ -38,6 +46,19 @@ export interface ConnectOptions {
 export interface SessionOptions {
   /** Default timeout of every call; undefined (like Python's module) waits forever. */
   timeoutMs?: number;
+  /**
+   * Close the session when a command that was already sent times out, instead of holding the
+   * line until its late answer (the default). Every queued call then fails at once with
+   * ConnectionClosedError naming the timeout, and `close` fires with it: reconnect from there.
+   * A call's own `closeOnTimeout` overrides this.
+   */
+  closeOnTimeout?: boolean;
+}
+
+/** The events a Session emits. */
+export interface SessionEvents {
+  /** Exactly once: with the error when the connection died, without one after close(). */
+  close: [err?: Error];
 }
 
 export interface SessionCounters {
@@ -63,12 +84,24 @@ interface Reply {
 
 type OpKind = 'command' | 'register' | 'unregister';
 
+/** The stream whose command an operation is: it takes the events of its name while on the wire. */
+interface StreamSink {
+  readonly event: string;
+  push(item: EventItem): boolean;
+}
+
 /** One packet we send and the one packet that answers it. */
 interface Op {
   kind: OpKind;
   name: string;
   packet: Buffer;
   state: 'queued' | 'sent' | 'done';
+  /** A streamed command's stream. */
+  stream: StreamSink | undefined;
+  /** When it went on the wire (performance.now()), for "still waiting for" messages. */
+  sentAt: number;
+  /** Set when its caller gave up on it (timeout or abort) after it was sent. */
+  abandoned: string | undefined;
   prev: Op | undefined;
   next: Op | undefined;
   /** Last chance to refuse sending (e.g. the event it needs turned out to be unknown). */
@@ -115,7 +148,8 @@ class OpQueue {
 
 /**
  * One daemon-side registration of an event name, shared by every listener and stream that
- * wants that name. A new one is made when the count goes 0 → 1 after the previous was dropped,
+ * wants that name. Listeners are its sinks (they want every event of the name); a stream only
+ * holds a reference, and gets events while its own command is in flight (see route()). A new one is made when the count goes 0 → 1 after the previous was dropped,
  * so register/unregister pairs reach the daemon in order.
  */
 class Registration {
@@ -153,15 +187,63 @@ interface Hold extends Subscription {
   readonly registration: Registration;
 }
 
+/**
+ * (Un)registrations do not take the session's call timeout. One that waits behind a slow
+ * command is not failing, it goes out once the line is free; timing it out would leave a
+ * listener silently deaf (or, for an unregistration, the daemon registered twice). While a
+ * listener's registrations are outstanding it yields nothing, not even heartbeats; a
+ * registration that fails rejects `ready` and ends the listener with the error.
+ */
+const NO_TIMEOUT: CallOptions = { timeoutMs: 0 };
+
 const PACKET_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(PACKET).map(([k, v]) => [v, k]),
 );
 
-function checkEventName(name: string): void {
-  if (typeof name !== 'string' || name === '') throw new EncodeError('an event name is empty');
+/**
+ * Command and event names must be printable ASCII: charon drops a packet whose name holds a
+ * control or non-ASCII byte without any answer ("invalid vici request message" in its log), so
+ * sending one would hold the line for good.
+ */
+function checkName(kind: 'command' | 'event', name: string): void {
+  if (typeof name !== 'string' || name === '') throw new EncodeError(`a ${kind} name is empty`);
   if (Buffer.byteLength(name, 'utf8') > 255) {
-    throw new EncodeError(`event name "${name.slice(0, 40)}..." is longer than 255 bytes`);
+    throw new EncodeError(`${kind} name "${name.slice(0, 40)}..." is longer than 255 bytes`);
   }
+  const bad = /[^\x20-\x7e]/.exec(name);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new EncodeError(
+      `${kind} name ${JSON.stringify(name.slice(0, 40))} has U+${code} at ${bad.index}: names must be printable ASCII`,
+    );
+  }
+}
+
+/** Typed `on`/`once`/`off`/`emit`: an event name the session does not emit is a type error. */
+export interface Session {
+  on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): this;
+  once<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  off<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): this;
+  addListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  removeListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  prependListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  prependOnceListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): boolean;
 }
 
 /**
@@ -169,6 +251,7 @@ function checkEventName(name: string): void {
  * serialises commands and (un)registrations; one reader routes every packet that arrives.
  * Emits 'close' (err?: Error) exactly once.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only narrows methods EventEmitter implements
 export class Session extends ViciCommands implements ListenerHost, StreamHost {
   readonly counters: SessionCounters = {
     undeliveredEvents: 0,
@@ -178,6 +261,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
 
   private readonly socket: Duplex;
   private readonly defaultTimeoutMs: number | undefined;
+  private readonly closeOnTimeout: boolean;
   private readonly frames = new FrameReader();
   /** Bytes of the stream already framed, for error offsets. */
   private streamPos = 0;
@@ -194,7 +278,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     const uri = opts.uri ?? defaultUri();
     const target = parseUri(uri);
     const socket = await openSocket(target, opts.timeoutMs);
-    return new Session(socket, { timeoutMs: opts.timeoutMs });
+    return new Session(socket, { timeoutMs: opts.timeoutMs, closeOnTimeout: opts.closeOnTimeout });
   }
 
   constructor(socket: net.Socket | Duplex, opts: SessionOptions = {}) {
@@ -202,6 +286,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     this.socket = socket;
     const t = opts.timeoutMs;
     this.defaultTimeoutMs = t !== undefined && t > 0 && Number.isFinite(t) ? t : undefined;
+    this.closeOnTimeout = opts.closeOnTimeout === true;
     this.socketGone = new Promise<void>((resolve) => {
       if (socket.destroyed) resolve();
       else socket.once('close', () => resolve());
@@ -233,6 +318,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     message?: EncodableSection,
     opts?: CallOptions,
   ): Promise<ViciSection> {
+    checkName('command', command);
     const packet = encodePacket(PACKET.CMD_REQUEST, command, encodeMessage(message ?? {}));
     const reply = await this.exchange('command', command, packet, opts);
     return this.commandReply(command, reply);
@@ -255,9 +341,15 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     );
   }
 
-  /** Events of `types` (and a null heartbeat after `timeoutMs` without one). */
-  listen(types: readonly string[], opts: ListenOptions = {}): Listener {
-    for (const t of types) checkEventName(t);
+  /**
+   * Events of `types` (and a null heartbeat after `timeoutMs` without one). A name written as
+   * a literal must be a known event (a typo does not compile); pass others typed `string`.
+   */
+  listen<const T extends readonly EventName[]>(
+    types: CheckedEventNames<T>,
+    opts: ListenOptions = {},
+  ): Listener {
+    for (const t of types) checkName('event', t);
     const listener = new Listener(types, this, opts);
     if (this.isClosed) {
       listener.sessionClosed(this.closeError);
@@ -269,13 +361,13 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
 
   // --- ListenerHost / StreamHost -------------------------------------------------------------
 
-  /** @internal */
-  subscribe(name: string, sink: EventSinkLike): Hold {
+  /** @internal a hold on the registration of `name`; with a sink, every event of it goes there. */
+  subscribe(name: string, sink?: EventSinkLike): Hold {
     let reg = this.registrations.get(name);
     if (!reg) reg = this.register(name);
     const registration = reg;
     registration.refs++;
-    registration.sinks.add(sink);
+    if (sink) registration.sinks.add(sink);
     let released: Promise<void> | undefined;
     return {
       registration,
@@ -310,19 +402,24 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     items: (message: ViciSection) => T[],
     result: (response: ViciSection) => R,
   ): Stream<T, R> {
-    const stream = new Stream<T, R>(command, event, this, items);
+    const stream = new Stream<T, R>(command, event, this, items, opts?.signal);
     let packet: Buffer;
     try {
-      checkEventName(event);
+      checkName('command', command);
+      checkName('event', event);
       packet = encodePacket(PACKET.CMD_REQUEST, command, encodeMessage(message ?? {}));
     } catch (err) {
       stream.fail(err as Error);
       return stream;
     }
-    const hold = this.subscribe(event, stream);
+    // The hold only keeps the registration up (its register packet goes out before this
+    // command); the stream itself receives events only while its command is in flight.
+    const hold = this.subscribe(event);
     const reg = hold.registration;
     this.exchange('command', command, packet, opts, {
+      stream,
       beforeSend: () => (reg.state === 'failed' ? reg.error : undefined),
+      gaveUp: (err) => stream.cancel(err),
       // Runs when the answer is really in (even after a timeout): from here on events of this
       // name are no longer the stream's, and the unregistration goes out next.
       settled: () => void hold.release(),
@@ -348,7 +445,10 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     packet: Buffer,
     call: CallOptions | undefined,
     hooks: {
+      stream?: StreamSink;
       beforeSend?: () => Error | undefined;
+      /** The caller gave up (timeout, abort) before the answer came; `settled` still follows. */
+      gaveUp?: (err: Error) => void;
       settled?: (result: Reply | Error) => void;
       front?: boolean;
     } = {},
@@ -357,12 +457,15 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
       let timer: NodeJS.Timeout | undefined;
       let gaveUp = false;
       const signal = call?.signal;
-      const onAbort = () => giveUp(abortReason(signal));
+      const onAbort = () => giveUp(abortReason(signal), 'it was aborted');
       const op: Op = {
         kind,
         name,
         packet,
         state: 'queued',
+        stream: hooks.stream,
+        sentAt: 0,
+        abandoned: undefined,
         prev: undefined,
         next: undefined,
         beforeSend: hooks.beforeSend,
@@ -375,9 +478,10 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
           else resolve(result);
         },
       };
-      const giveUp = (err: Error) => {
+      const giveUp = (err: Error, why: string) => {
         if (gaveUp || op.state === 'done') return;
         gaveUp = true;
+        hooks.gaveUp?.(err);
         reject(err);
         // Not sent yet: it never will be. Sent: it stays in flight until its late answer
         // arrives and is dropped, so that answer cannot be taken for the next call's.
@@ -385,6 +489,8 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
           this.queue.remove(op);
           op.state = 'done';
           op.settle(err);
+        } else {
+          op.abandoned = why;
         }
       };
       if (this.isClosed) {
@@ -399,14 +505,35 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
       }
       const ms = call?.timeoutMs ?? this.defaultTimeoutMs;
       if (ms !== undefined && ms > 0 && Number.isFinite(ms)) {
-        const what = kind === 'command' ? `command "${name}"` : `${kind} of event "${name}"`;
-        timer = setTimeout(() => giveUp(new TimeoutError(what, ms)), ms);
+        const closing = call?.closeOnTimeout ?? this.closeOnTimeout;
+        timer = setTimeout(() => {
+          const sent = op.state === 'sent';
+          const err = sent
+            ? new TimeoutError(describeOp(op), ms)
+            : new TimeoutError(describeOp(op), ms, false, this.holder());
+          giveUp(err, `it timed out after ${ms} ms`);
+          if (sent && closing) {
+            this.die(
+              new ConnectionClosedError(
+                `closed the connection: ${describeOp(op)} got no answer within ${ms} ms`,
+              ),
+            );
+          }
+        }, ms);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       if (hooks.front) this.queue.pushFront(op);
       else this.queue.pushBack(op);
       this.pump();
     });
+  }
+
+  /** What holds the line, for the error of a call that timed out before it could be sent. */
+  private holder(): string | undefined {
+    const op = this.inFlight;
+    if (!op) return undefined;
+    const secs = ((performance.now() - op.sentAt) / 1000).toFixed(1);
+    return `${describeOp(op)} (sent ${secs} s ago${op.abandoned ? `; ${op.abandoned}` : ''})`;
   }
 
   private pump(): void {
@@ -420,6 +547,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
         continue;
       }
       op.state = 'sent';
+      op.sentAt = performance.now();
       this.inFlight = op;
       this.socket.write(op.packet);
     }
@@ -446,7 +574,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     this.registrations.set(name, reg);
     // Settled synchronously in the reader, before the next queued operation is looked at: a
     // streamed command waiting behind this registration must already see whether it failed.
-    this.exchange('register', name, encodePacket(PACKET.EVENT_REGISTER, name), undefined, {
+    this.exchange('register', name, encodePacket(PACKET.EVENT_REGISTER, name), NO_TIMEOUT, {
       settled: (reply) => {
         if (reply instanceof Error) this.dropRegistration(reg, reply);
         else if (reply.type === PACKET.EVENT_UNKNOWN) {
@@ -462,8 +590,8 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     reg.fail(err);
   }
 
-  private unsubscribe(reg: Registration, sink: EventSinkLike): Promise<void> {
-    reg.sinks.delete(sink);
+  private unsubscribe(reg: Registration, sink: EventSinkLike | undefined): Promise<void> {
+    if (sink) reg.sinks.delete(sink);
     reg.refs--;
     if (reg.refs > 0) return Promise.resolve();
     if (this.registrations.get(reg.name) === reg) this.registrations.delete(reg.name);
@@ -474,7 +602,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
       'unregister',
       reg.name,
       encodePacket(PACKET.EVENT_UNREGISTER, reg.name),
-      undefined,
+      NO_TIMEOUT,
       { front: reg.state === 'confirmed' },
     ).then(
       () => {},
@@ -511,13 +639,22 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
   private route(packet: Packet, bodyOffset: number): void {
     const type = packet.type;
     if (type === PACKET.EVENT) {
-      const reg = this.registrations.get(packet.name!);
-      if (!reg || reg.sinks.size === 0) {
-        this.counters.undeliveredEvents++;
-        return;
+      const name = packet.name!;
+      const item = new EventItem(name, packet.body, bodyOffset);
+      let delivered = false;
+      const reg = this.registrations.get(name);
+      if (reg) {
+        for (const sink of reg.sinks) {
+          sink.push(item);
+          delivered = true;
+        }
       }
-      const item = new EventItem(packet.name!, packet.body, bodyOffset);
-      for (const sink of reg.sinks) sink.push(item);
+      // One command in flight at a time, and the daemon sends a streamed command's events
+      // before its answer: an event of the stream's name now belongs to that command alone.
+      // A stream its caller left (break, abort, timeout) takes nothing: those drain to nobody.
+      const stream = this.inFlight?.stream;
+      if (stream && stream.event === name && stream.push(item)) delivered = true;
+      if (!delivered) this.counters.undeliveredEvents++;
       return;
     }
     const op = this.inFlight;
@@ -573,17 +710,48 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
   }
 }
 
-function abortReason(signal: AbortSignal | undefined): Error {
-  const r: unknown = signal?.reason;
-  if (r instanceof Error) return r;
-  const e = new Error(r === undefined ? 'the operation was aborted' : String(r));
-  e.name = 'AbortError';
-  return e;
+/** `command "initiate"`, `register of event "log"`: how errors name an operation. */
+function describeOp(op: Op): string {
+  return op.kind === 'command' ? `command "${op.name}"` : `${op.kind} of event "${op.name}"`;
+}
+
+/**
+ * Linux answers a connect to a regular file or a directory with ECONNREFUSED, the same as a
+ * socket nobody listens on; look first, so each case gets its own reason.
+ */
+async function checkSocketPath(target: ViciTarget & { kind: 'unix' }, uri: string): Promise<void> {
+  if (process.platform === 'win32') return; // named pipes are not files to stat
+  let kind: string;
+  try {
+    const st = await stat(target.path);
+    if (st.isSocket()) return;
+    kind = st.isDirectory()
+      ? 'a directory'
+      : st.isFile()
+        ? 'a regular file'
+        : st.isFIFO()
+          ? 'a named pipe (FIFO)'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'something else';
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOTDIR') {
+      throw new ConnectError(
+        uri,
+        'ENOTDIR',
+        `no vici socket at ${target.path}: part of that path is a file, not a directory`,
+      );
+    }
+    throw connectError(target, uri, err);
+  }
+  throw new NotASocketError(uri, target.path, kind);
 }
 
 /** Open the socket, turning system errors into one actionable line. */
-function openSocket(target: ViciTarget, timeoutMs: number | undefined): Promise<net.Socket> {
+async function openSocket(target: ViciTarget, timeoutMs: number | undefined): Promise<net.Socket> {
   const uri = formatTarget(target);
+  if (target.kind === 'unix') await checkSocketPath(target, uri);
   return new Promise<net.Socket>((resolve, reject) => {
     const socket =
       target.kind === 'unix'

@@ -63,8 +63,11 @@ export interface StreamHost {
 
 /**
  * A streamed command (list-sas, initiate...). Eager: the command is already queued when the
- * Stream exists. Events are buffered until iterated. Leaving `for await` early only stops
- * delivery here; the session still consumes the rest and the final response.
+ * Stream exists. Events are buffered until iterated. The session hands a stream only the
+ * events that arrive while its own command is on the wire, so two streams of one event name
+ * never see each other's items. Leaving `for await` early only stops delivery here; the
+ * session still consumes the rest and the final response, and counts the rest as undelivered.
+ * An abort or a timeout stops the iteration at once: nothing buffered is yielded after it.
  */
 export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
   /** The final response, mapped; rejects with CommandError on `success = no`. */
@@ -84,6 +87,8 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
     readonly event: string,
     private readonly host: StreamHost,
     private readonly map: (message: ViciSection) => T[],
+    /** The call's signal: once aborted, next() throws its reason even if items are buffered. */
+    private readonly signal?: AbortSignal,
   ) {
     this.result = new Promise<R>((resolve, reject) => {
       this.resolveResult = resolve;
@@ -93,11 +98,12 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
     this.result.catch(() => {});
   }
 
-  /** @internal the session delivers one event of this stream's type. */
-  push(item: EventItem): void {
-    if (this.state !== 'running' || this.abandoned) return;
+  /** @internal the session delivers one event of this stream's type; false: nobody takes it. */
+  push(item: EventItem): boolean {
+    if (this.state !== 'running' || this.abandoned) return false;
     this.events.push(item);
     this.wake();
+    return true;
   }
 
   /** @internal the final response arrived and was accepted. */
@@ -115,6 +121,17 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
     this.error = error;
     this.rejectResult(error);
     this.wake();
+  }
+
+  /**
+   * @internal the call gave up (timeout, abort): fail, and drop what is buffered, so the
+   * consumer's next step is the error rather than items of a listing it no longer waits for.
+   */
+  cancel(error: Error): void {
+    if (this.state !== 'running') return;
+    this.events.clear();
+    this.ready.clear();
+    this.fail(error);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -141,6 +158,12 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
   private async next(): Promise<IteratorResult<T>> {
     for (;;) {
       if (this.abandoned) return { done: true, value: undefined };
+      // The command may have answered before the abort (a small listing is all buffered by
+      // then); the caller still asked to stop, so stop.
+      if (this.signal?.aborted) {
+        this.abandon();
+        throw abortReason(this.signal);
+      }
       const item = this.ready.shift();
       if (item !== undefined) return { done: false, value: item };
       const ev = this.events.shift();
@@ -180,4 +203,13 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
     this.waiters = [];
     for (const w of ws) w();
   }
+}
+
+/** The signal's reason as an Error (an AbortError when it gave none). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const r: unknown = signal?.reason;
+  if (r instanceof Error) return r;
+  const e = new Error(r === undefined ? 'the operation was aborted' : String(r));
+  e.name = 'AbortError';
+  return e;
 }

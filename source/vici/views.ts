@@ -731,8 +731,15 @@ export interface Certificate {
   hasPrivkey?: boolean;
   /** The certificate exactly as the daemon sent it (DER for X.509). */
   data?: Buffer;
+  /**
+   * Set only for a bare public key (`type: 'PUBKEY'`): charon sends subject, not-before and
+   * not-after for those alone, never for an X.509 certificate. For X.509, parse `data` (DER),
+   * e.g. with node:crypto's `new X509Certificate(data)`.
+   */
   subject?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notBefore?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notAfter?: string;
   raw: ViciSection;
 }
@@ -812,4 +819,58 @@ function withoutChildren(s: ViciSection): ViciSection {
   const copy: ViciSection = new Map(s);
   copy.delete('child-sas');
   return copy;
+}
+
+// --- get-algorithms ------------------------------------------------------------------------
+
+/** Algorithm name (as charon spells it, e.g. `AES_CBC`) → the plugin that provides it. */
+export type AlgorithmTable = Record<string, string>;
+
+/** What get-algorithms answers: one table per algorithm type; a type the daemon left out is empty. */
+export interface Algorithms {
+  encryption: AlgorithmTable;
+  integrity: AlgorithmTable;
+  aead: AlgorithmTable;
+  hasher: AlgorithmTable;
+  prf: AlgorithmTable;
+  xof: AlgorithmTable;
+  drbg: AlgorithmTable;
+  /** Key exchange methods: charon calls the section `dh` before 6.0 and `ke` from 6.0; both land here. */
+  ke: AlgorithmTable;
+  rng: AlgorithmTable;
+  nonceGen: AlgorithmTable;
+  /** Every section by the daemon's own name (`nonce-gen`, `dh`...), including any this type does not name. */
+  byType: Record<string, AlgorithmTable>;
+  raw: ViciSection;
+}
+
+export function parseAlgorithms(m: ViciSection): Algorithms {
+  const byType: Record<string, AlgorithmTable> = {};
+  for (const [type, section] of m) {
+    if (!(section instanceof Map)) continue;
+    const table: AlgorithmTable = {};
+    for (const [alg, plugin] of section) {
+      if (Buffer.isBuffer(plugin)) table[alg] = plugin.toString('utf8');
+    }
+    byType[type] = table;
+  }
+  const get = (...names: string[]): AlgorithmTable => {
+    const out: AlgorithmTable = {};
+    for (const n of names) Object.assign(out, byType[n]);
+    return out;
+  };
+  return {
+    encryption: get('encryption'),
+    integrity: get('integrity'),
+    aead: get('aead'),
+    hasher: get('hasher'),
+    prf: get('prf'),
+    xof: get('xof'),
+    drbg: get('drbg'),
+    ke: get('dh', 'ke'),
+    rng: get('rng'),
+    nonceGen: get('nonce-gen'),
+    byType,
+    raw: m,
+  };
 }

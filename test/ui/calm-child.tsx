@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { render } from 'ink';
-import { App, anchorFrames } from '../../source/ui/app.js';
+import { App } from '../../source/ui/app.js';
+import { renderScreen } from '../../source/ui/host/render.js';
 import { ikeRow, sampleRows, snapshot, T0 } from './fixtures.js';
 import { FakeMonitor } from './harness.js';
 import { TtyStdin } from './tty-stdin.js';
 
 /*
- * A child process for calm.test.ts: the real App under Ink's incremental renderer on a
- * 200×50 "terminal" that counts the bytes written after each change. Run outside the test
- * runner because Ink draws nothing incrementally when it believes it runs in CI.
+ * A child process for calm.test.ts: the real App under runApp's screen host on a 200×50
+ * "terminal" that counts the bytes written after each change, in a process of its own so no
+ * other test's timers share its event loop.
  */
 
 class Tty extends EventEmitter {
@@ -27,13 +27,11 @@ const rows = sampleRows(100);
 const monitor = new FakeMonitor(snapshot(rows));
 const out = new Tty();
 const stdin = new TtyStdin();
-const inst = render(<App monitor={monitor} clock={() => T0 + 2000} />, {
-  // As runApp does it.
-  stdout: anchorFrames(out as unknown as NodeJS.WriteStream),
+// As runApp does it.
+const inst = renderScreen(<App monitor={monitor} clock={() => T0 + 2000} />, {
+  stdout: out as unknown as NodeJS.WriteStream,
   stdin: stdin as unknown as NodeJS.ReadStream,
-  incrementalRendering: true,
-  maxFps: 20,
-  patchConsole: false,
+  stderr: process.stderr,
   exitOnCtrlC: false,
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
   type ColumnId,
-  clockSignature,
   layoutColumns,
   renderRow,
   rowCells,
@@ -10,7 +9,7 @@ import {
 import { filterIkes, flatten, NO_FOLDS } from '../../source/ui/rows.js';
 import { createTheme, stripSgr } from '../../source/ui/theme.js';
 import { displayWidth } from '../../source/ui/width.js';
-import { childTree, ikeRow, ikeTree, parseIke, T0 } from './fixtures.js';
+import { ikeRow, ikeTree, parseIke, T0 } from './fixtures.js';
 
 const ids = (w: number) => layoutColumns(SA_COLUMNS, w).map((c) => c.def.id);
 const ctx = { now: T0 + 2000, stale: false, oldAfterMs: 5000 };
@@ -120,26 +119,6 @@ describe('columns', () => {
     );
     const c = rowCells(flatten(filterIkes([evil], ''), NO_FOLDS)[0]!, ctx);
     expect(c.rid.text).toBe('\\x1b[2J\\xff\\x9bA');
-  });
-
-  test('the clock signature changes only when a visible time value does', () => {
-    const sig = (now: number) => clockSignature(flat, { ...ctx, now });
-    // 2h00m established, rekey 1h23m: nothing visible changes within a few seconds...
-    const calm = ikeRow(
-      parseIke(
-        'calm',
-        ikeTree(
-          1,
-          { 'rekey-time': '5000' },
-          { 'n-1': childTree('n', 1, { 'rekey-time': '4000', 'install-time': '7000' }) },
-        ),
-      ),
-    );
-    const calmRows = flatten(filterIkes([calm], ''), NO_FOLDS);
-    const csig = (now: number) => clockSignature(calmRows, { ...ctx, oldAfterMs: 1e9, now });
-    expect(csig(T0 + 1000)).toBe(csig(T0 + 2000));
-    // ...while a countdown in its last ten minutes ticks every second.
-    expect(sig(T0 + 1000)).not.toBe(sig(T0 + 2000));
   });
 });
 

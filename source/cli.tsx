@@ -4,9 +4,11 @@ import meow from 'meow';
 import { parseArgs, UsageError } from './args.js';
 import { helpText } from './help.js';
 import { printOnce } from './once.js';
+import { bundledPackage } from './package-info.js';
 
 const cli = meow(helpText(), {
   importMeta: import.meta,
+  ...bundledPackage(),
   allowUnknownFlags: true,
   flags: {
     uri: { type: 'string' },

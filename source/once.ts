@@ -25,14 +25,19 @@ export async function printOnce(args: Args, out: Writable, err: Writable): Promi
   return 0;
 }
 
-/** Every field the daemon sent, plus the totals; JSON.stringify escapes control characters. */
+/**
+ * Every field the daemon sent, plus the totals; JSON.stringify escapes control characters.
+ * One listing has no second sample to measure a rate from: `rateIn`/`rateOut` are null
+ * (unknown), never 0 (README, --once). The byte counters are there to compute rates from.
+ */
 export function formatJson(snap: OnceSnapshot): string {
   const ikeSas = snap.ikes.map((row) => ({
     name: row.sa.name,
     ...toPlain(row.sa.raw),
     'child-sas': Object.fromEntries(row.children.map((c) => [c.sa.key, toPlain(c.sa.raw)])),
   }));
-  return `${JSON.stringify({ daemon: snap.daemon, totals: snap.totals, ikeSas }, null, 2)}\n`;
+  const totals = { ...snap.totals, rateIn: null, rateOut: null };
+  return `${JSON.stringify({ daemon: snap.daemon, totals, ikeSas }, null, 2)}\n`;
 }
 
 export function formatTable(snap: OnceSnapshot): string {

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
-import { CommandError } from '../vici/errors.js';
 import type { LogEvent } from '../vici/views.js';
-import type { SessionPort, StreamPort } from './session-port.js';
+import { actionReason } from './first-line.js';
+import { gatewayIsSelf, gatewayProblem, validGateway } from './gateway.js';
+import { closeQuietly, type SessionPort, type StreamPort } from './session-port.js';
 import type { ActionResult, ActionStatus, Progress, Target } from './types.js';
 
 /*
@@ -20,6 +20,25 @@ export interface CommanderDeps {
   progress(p: Progress | undefined): void;
   /** List these IKE_SAs again soon: an action changed them. */
   refresh(ikeUniqueids: readonly string[]): void;
+  /** The local address of an IKE_SA, as the rows know it (a redirect must not name it). */
+  localHost?(ikeUniqueid: string): string | undefined;
+  /**
+   * Resolves with the time (now()) the IKE_SA was first seen gone from the rows, or undefined
+   * if it was still there after `withinMs`.
+   */
+  whenGone?(ikeUniqueid: string, withinMs: number): Promise<number | undefined>;
+  /** The IKE_SAs of a connection now, so a bulk initiate can tell a new one from these. */
+  idsOf?(conn: string): ReadonlySet<string>;
+  /**
+   * Resolves true once an IKE_SA of `conn` that is not in `known` is established with its
+   * CHILD_SA `child` installed, false after `withinMs`.
+   */
+  whenUp?(
+    conn: string,
+    child: string,
+    known: ReadonlySet<string>,
+    withinMs: number,
+  ): Promise<boolean>;
 }
 
 /** The daemon's own wait for a terminate (ms), and ours on top for an answer at all. */
@@ -31,16 +50,17 @@ export const INITIATE_DAEMON_TIMEOUT_MS = 30_000;
 const INITIATE_CALL_TIMEOUT_MS = 40_000;
 /** Lines of control-log kept for the progress pane. */
 const PROGRESS_LINES = 200;
+/** How long a redirected IKE_SA is followed: a peer that obeys deletes it within a second or two. */
+export const REDIRECT_WATCH_MS = 5_000;
+/**
+ * Bulk initiates: at most this many non-blocking initiates in flight, each until its IKE_SA
+ * is up or INITIATE_SLOT_MS passed (a failure sends no event), so a tag of hundreds does not
+ * put every IKE exchange into the daemon at once.
+ */
+export const INITIATE_WINDOW = 4;
+export const INITIATE_SLOT_MS = 5_000;
 
-const HOSTNAME =
-  /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-
-/** An IPv4/IPv6 literal or a DNS host name; anything else would only earn a daemon error. */
-export function validGateway(gateway: string): boolean {
-  if (isIP(gateway) !== 0) return true;
-  if (/^[\d.]+$/.test(gateway)) return false; // looks like IPv4 but is not one
-  return HOSTNAME.test(gateway);
-}
+export { validGateway };
 
 export function describeTarget(t: Target): string {
   return t.kind === 'ike' ? `${t.name}[${t.uniqueid}]` : `${t.name}{${t.uniqueid}}`;
@@ -55,11 +75,10 @@ function describeAll(targets: readonly Target[]): string {
   return `${targets.length} SAs`;
 }
 
-function reason(err: unknown): string {
-  // The daemon's own words when it refused; otherwise ours (timeout, closed connection).
-  if (err instanceof CommandError && err.errmsg) return err.errmsg;
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0] ?? msg;
+const reason = actionReason;
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** `matches` from a typed result object or a raw response section. */
@@ -108,12 +127,14 @@ export class Commander {
   async redirect(targets: readonly Target[], gateway: string): Promise<ActionResult> {
     const refused = this.refuse('redirect', targets);
     if (refused) return refused;
-    if (!validGateway(gateway)) {
+    const problem = gatewayProblem(gateway);
+    if (problem) {
       return this.finish({
         ok: false,
-        text: `redirect not sent: "${gateway}" is not an IP address or a host name`,
+        text: `redirect not sent: "${gateway}" is not an IP address or a host name (${problem})`,
       });
     }
+    const gw = gateway.trim();
     // Redirect acts on IKE_SAs; a selected CHILD_SA stands for its IKE_SA.
     const seen = new Set<string>();
     const ikes: Target[] = [];
@@ -123,12 +144,41 @@ export class Commander {
       seen.add(id);
       ikes.push(t.kind === 'ike' ? t : { kind: 'ike', uniqueid: id, name: t.name });
     }
-    return this.perTarget(
-      `redirect to ${gateway}`,
-      ikes,
-      (s, t) => s.redirect({ 'ike-id': t.uniqueid, gateway }, { timeoutMs: QUICK_CALL_TIMEOUT_MS }),
-      true,
+    for (const t of ikes) {
+      const self = gatewayIsSelf(gw, [this.deps.localHost?.(t.uniqueid)]);
+      if (self) return this.finish({ ok: false, text: `redirect not sent: ${self}` });
+    }
+    const what = `redirect ${describeAll(ikes)} to ${gw}`;
+    // The peer may obey before the daemon's answer is back: count from the moment we asked.
+    const sentAt = this.deps.now();
+    const sent = await this.send(ikes, (s, t) =>
+      s.redirect({ 'ike-id': t.uniqueid, gateway: gw }, { timeoutMs: QUICK_CALL_TIMEOUT_MS }),
     );
+    const failed = this.failure(what, ikes, sent);
+    if (failed) return this.finish(failed);
+    const whenGone = this.deps.whenGone;
+    if (!whenGone) return this.finish({ ok: true, text: `${what}: ${sent.matches} matched` });
+    // "matched" only says the daemon sent the request: whether the peer obeyed shows when
+    // the IKE_SA goes down.
+    this.status({ ok: true, text: `${what}: sent, watching whether it goes down` });
+    const outcomes = await Promise.all(ikes.map((t) => whenGone(t.uniqueid, REDIRECT_WATCH_MS)));
+    const down = outcomes.filter((at): at is number => at !== undefined).map((at) => at - sentAt);
+    const slowest = Math.max(0, ...down);
+    const verb = `redirected ${describeAll(ikes)} to ${gw}`;
+    if (down.length === ikes.length) {
+      const when = ikes.length === 1 ? `after ${seconds(slowest)}` : `within ${seconds(slowest)}`;
+      return this.finish({
+        ok: true,
+        text: `${verb}: ${ikes.length === 1 ? '' : 'all '}went down ${when}`,
+      });
+    }
+    const up = ikes.length - down.length;
+    const limit = `${REDIRECT_WATCH_MS / 1000} s`;
+    const text =
+      ikes.length === 1
+        ? `${what}: still up after ${limit} (the peer did not follow)`
+        : `${what}: ${down.length} went down, ${up} still up after ${limit}`;
+    return this.finish({ ok: false, text });
   }
 
   async initiate(conns: readonly { conn: string; child?: string }[]): Promise<ActionResult> {
@@ -137,14 +187,30 @@ export class Commander {
     const session = this.deps.session();
     if (!session) return this.finish(notConnected('initiate'));
     if (conns.length === 1 && this.blockingInitiates === 0) return this.initiateOne(conns[0]!);
-    // Several at once: each returns at once (timeout -1) and the outcome arrives as events.
-    // Blocking ones in parallel would tie up the daemon's worker threads (lab notes: 8 hang it).
+    return this.initiateMany(session, conns);
+  }
+
+  /**
+   * Several at once: each initiate is non-blocking (timeout -1: the outcome arrives as events),
+   * and at most INITIATE_WINDOW are in flight. Blocking ones in parallel would tie up the
+   * daemon's worker threads (lab notes: 8 hang it); unbounded non-blocking ones would start
+   * every IKE exchange at once.
+   */
+  private async initiateMany(
+    session: SessionPort,
+    conns: readonly { conn: string; child?: string }[],
+  ): Promise<ActionResult> {
     let started = 0;
+    let up = 0;
+    let next = 0;
     const failures: string[] = [];
-    for (const c of conns) {
+    const { whenUp, idsOf } = this.deps;
+    const one = async (c: { conn: string; child?: string }) => {
+      const child = c.child ?? c.conn;
+      const known = idsOf?.(c.conn) ?? new Set<string>();
       try {
         const stream = session.initiate(
-          { ike: c.conn, child: c.child ?? c.conn, timeout: -1 },
+          { ike: c.conn, child, timeout: -1 },
           { timeoutMs: QUICK_CALL_TIMEOUT_MS },
         );
         for await (const _line of stream) {
@@ -154,12 +220,31 @@ export class Commander {
         started++;
       } catch (err) {
         failures.push(`${c.conn}: ${reason(err)}`);
+        return;
       }
-    }
+      // The slot is held until the IKE_SA is up, or for INITIATE_SLOT_MS at most.
+      if (whenUp && (await whenUp(c.conn, child, known, INITIATE_SLOT_MS))) up++;
+    };
+    const lane = async () => {
+      while (next < conns.length) {
+        const c = conns[next++]!;
+        await one(c);
+        if (whenUp && next < conns.length) {
+          this.status({
+            ok: true,
+            text: `initiate: ${started} of ${conns.length} sent, ${up} up so far`,
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INITIATE_WINDOW, conns.length) }, lane));
+    const outcome = whenUp
+      ? `${started} started, ${up} up within ${INITIATE_SLOT_MS / 1000} s`
+      : `${started} started`;
     const text =
       failures.length === 0
-        ? `initiate: ${started} started (outcome in the events)`
-        : `initiate: ${started} started, ${failures.length} failed (${failures[0]})`;
+        ? `initiate: ${outcome} (outcome in the events)`
+        : `initiate: ${outcome}, ${failures.length} failed (${failures[0]})`;
     return this.finish({ ok: failures.length === 0, text });
   }
 
@@ -194,7 +279,7 @@ export class Commander {
       return this.finish({ ok: false, text: `${title} failed: ${reason(err)}` });
     } finally {
       this.blockingInitiates--;
-      if (owned) await owned.close().catch(() => {});
+      if (owned) await closeQuietly(owned);
     }
   }
 
@@ -210,12 +295,24 @@ export class Commander {
     action: string,
     targets: readonly Target[],
     send: (s: SessionPort, t: Target) => Promise<unknown>,
-    checked = false,
   ): Promise<ActionResult> {
-    if (!checked) {
-      const refused = this.refuse(action, targets);
-      if (refused) return refused;
-    }
+    const refused = this.refuse(action, targets);
+    if (refused) return refused;
+    const sent = await this.send(targets, send);
+    const what = `${action} ${describeAll(targets)}`;
+    return this.finish(
+      this.failure(what, targets, sent) ?? {
+        ok: true,
+        text: `${what}: ${sent.matches} matched`,
+      },
+    );
+  }
+
+  /** One command per target, in order; then the rows they touched are listed again soon. */
+  private async send(
+    targets: readonly Target[],
+    send: (s: SessionPort, t: Target) => Promise<unknown>,
+  ): Promise<{ matches: number; failures: { target: Target; why: string }[] }> {
     const session = this.deps.session()!;
     let matches = 0;
     const failures: { target: Target; why: string }[] = [];
@@ -228,27 +325,34 @@ export class Commander {
       }
     }
     this.deps.refresh([...new Set(targets.map(ikeOf))]);
-    const what = `${action} ${describeAll(targets)}`;
+    return { matches, failures };
+  }
+
+  private failure(
+    what: string,
+    targets: readonly Target[],
+    sent: { matches: number; failures: { target: Target; why: string }[] },
+  ): ActionResult | undefined {
+    const { failures } = sent;
     if (failures.length > 0) {
       const first = failures[0]!;
       const text =
         targets.length === 1
           ? `${what} failed: ${first.why}`
           : `${what}: ${failures.length} failed (${describeTarget(first.target)}: ${first.why})`;
-      return this.finish({ ok: false, text });
+      return { ok: false, text };
     }
-    if (matches === 0) {
-      return this.finish({ ok: false, text: `${what}: no SA matched (already gone?)` });
-    }
-    return this.finish({ ok: true, text: `${what}: ${matches} matched` });
+    if (sent.matches === 0) return { ok: false, text: `${what}: no SA matched (already gone?)` };
+    return undefined;
+  }
+
+  /** An outcome so far, on the one status channel (the final one comes from finish). */
+  private status(r: ActionResult): void {
+    this.deps.status({ at: this.deps.now(), level: r.ok ? 'info' : 'error', text: r.text });
   }
 
   private finish(result: ActionResult): ActionResult {
-    this.deps.status({
-      at: this.deps.now(),
-      level: result.ok ? 'info' : 'error',
-      text: result.text,
-    });
+    this.status(result);
     return result;
   }
 }

@@ -2,16 +2,18 @@ import { hostname } from 'node:os';
 import { Session } from '../vici/session.js';
 import type { Stats } from '../vici/views.js';
 import { type Listed, RowTable } from './rows.js';
-import type { SessionPort } from './session-port.js';
+import { closeQuietly, type SessionPort } from './session-port.js';
 import { computeTotals, MonitorStore } from './store.js';
 import type { DaemonInfo, IkeRow, Monitor, Totals } from './types.js';
 
 export { Commander, describeTarget, validGateway } from './commander.js';
 export { EventRing } from './event-log.js';
 export { readEvent } from './events.js';
+export { firstLine } from './first-line.js';
+export { gatewayIsSelf, gatewayProblem } from './gateway.js';
 export { RowTable } from './rows.js';
 export * from './scheduler.js';
-export type { SessionPort } from './session-port.js';
+export { closeQuietly, type SessionPort } from './session-port.js';
 export { computeTotals, MonitorStore } from './store.js';
 export type * from './types.js';
 
@@ -105,6 +107,6 @@ export async function snapshotOnce(opts: {
       listedAt: now(),
     };
   } finally {
-    await session.close().catch(() => {});
+    await closeQuietly(session);
   }
 }

@@ -79,6 +79,9 @@ const MIN_RATE_SPAN_MS = 500;
 const MIN_UNCONFIRMED_MISSES = 16;
 const UNCONFIRMED_MISS_SHARE = 0.02;
 
+/** CHILD_SA states of one that is on its way out: shown while listed, never counted. */
+const GHOST_STATES = new Set(['REKEYED', 'DELETING', 'DELETED', 'DESTROYING']);
+
 /** How long a CHILD_SA an event retired may still show, as a listing caught it (REKEYED, DELETING). */
 export const RETIRED_GRACE_MS = 10_000;
 const RETIRED_FORGET_MS = 5 * 60_000;
@@ -230,7 +233,9 @@ export class RowTable {
       if (!existing) return false;
       const gone = new Set(ike.children.map((c) => c.uniqueid));
       const children = existing.children.filter((c) => !gone.has(c.sa.uniqueid));
-      this.put(this.makeRow(ike, children, existing.listedAt, at, existing));
+      // The event's IKE_SA section is as of now: its relative times (established, rekey)
+      // count from `at`, not from the last listing.
+      this.put(this.makeRow(ike, children, at, at, existing));
       return true;
     }
     this.gone.delete(id);
@@ -455,7 +460,15 @@ export class RowTable {
   ): IkeRow {
     let rateIn: number | undefined;
     let rateOut: number | undefined;
+    let bytesInTotal = 0;
+    let bytesOutTotal = 0;
+    let childCount = 0;
     for (const c of children) {
+      // A ghost's counters live on in its successor: counting both would count them twice.
+      if (c.ghost) continue;
+      childCount++;
+      bytesInTotal += c.bytesInTotal;
+      bytesOutTotal += c.bytesOutTotal;
       if (c.rateIn !== undefined) rateIn = (rateIn ?? 0) + c.rateIn;
       if (c.rateOut !== undefined) rateOut = (rateOut ?? 0) + c.rateOut;
     }
@@ -468,6 +481,9 @@ export class RowTable {
       updatedAt,
       rateIn,
       rateOut,
+      bytesInTotal,
+      bytesOutTotal,
+      childCount,
       lineage,
     };
   }
@@ -512,6 +528,7 @@ export class RowTable {
         this.samples.set(lineage.lineage, { at, bytesIn: total.bytesIn, bytesOut: total.bytesOut });
       }
     }
+    const ghost = !head || GHOST_STATES.has(sa.state) || this.retired.has(sa.uniqueid) || undefined;
     const row: ChildRow = {
       key,
       sa,
@@ -523,6 +540,7 @@ export class RowTable {
       rateOut,
       listedAt: at,
       lineage: lineage.lineage,
+      ...(ghost ? { ghost } : {}),
     };
     if (prev && prev.key === key && sameChild(prev, row)) return prev;
     return row;
@@ -632,6 +650,7 @@ function sameChild(a: ChildRow, b: ChildRow): boolean {
   const elapsed = (b.listedAt - a.listedAt) / 1000;
   return (
     a.key === b.key &&
+    a.ghost === b.ghost &&
     a.rateIn === b.rateIn &&
     a.rateOut === b.rateOut &&
     sameFields(

@@ -3,8 +3,10 @@
  * daemon's IKE_SA table lock and costs it time that grows about quadratically with the number
  * of SAs (measured: ~0.05 s at 1,000, ~3.3 s at 5,000); a listing filtered by `ike-id` still
  * walks every IKE_SA (8-14 ms at 5,000). So: while a full listing every interval fits in the
- * budget, do exactly that; beyond it, list in full rarely and keep the rows on screen fresh
- * with filtered listings, oldest first, paced so each one's cost stays within its share.
+ * budget, do exactly that; beyond it ("budgeted"), start a full listing every
+ * max(60 s, interval, cost / (budget × 25 %)) — 80 × its cost at the default 5 % — and keep
+ * the rows on screen fresh with filtered listings, oldest first, paced so they take 40 % of
+ * the budget (up to 70 % when that leaves rows older than 30 s).
  *
  * Everything here is pure: measured costs and the clock in, a decision out.
  */

@@ -70,3 +70,19 @@ export interface SessionPort {
     opts?: CallOptions,
   ): StreamPort<LogEvent>;
 }
+
+/** How long a closing connection may wait for what is still in flight (see closeQuietly). */
+export const QUIET_CLOSE_MS = 500;
+
+/**
+ * Close a connection without leaving an answer unread. charon logs "vici header read error:
+ * Connection reset by peer" for every connection closed with bytes still unread on our side,
+ * as when a streamed command's unregistration is answered after its result (every --once and
+ * every quit did this). One last cheap command queues behind whatever is in flight; once it
+ * is answered nothing is left unread, and the close is as quiet as swanctl's. Bounded, so a
+ * daemon that does not answer never holds up a quit.
+ */
+export async function closeQuietly(s: SessionPort, waitMs = QUIET_CLOSE_MS): Promise<void> {
+  if (!s.closed) await s.version({ timeoutMs: waitMs }).catch(() => {});
+  await s.close().catch(() => {});
+}

@@ -4,6 +4,7 @@ import type { Connection, IkeSa, Stats } from '../vici/views.js';
 import { Commander } from './commander.js';
 import { EventRing } from './event-log.js';
 import { FEED_EVENTS, note, readEvent } from './events.js';
+import { firstLine } from './first-line.js';
 import { type Listed, RowTable } from './rows.js';
 import {
   backoffMs,
@@ -16,10 +17,11 @@ import {
   plan,
   smooth,
 } from './scheduler.js';
-import type { ListenerPort, SessionPort } from './session-port.js';
+import { closeQuietly, type ListenerPort, type SessionPort } from './session-port.js';
 import type {
   ActionStatus,
   DaemonInfo,
+  Figures,
   IkeRow,
   LinkState,
   Monitor,
@@ -29,6 +31,7 @@ import type {
   Progress,
   Totals,
 } from './types.js';
+import { daemonRestarted, type UptimeSample } from './uptime.js';
 
 export interface StoreOptions {
   /** Opens one connection to the daemon; called once per connection (three per link). */
@@ -72,11 +75,6 @@ interface Link {
   listeners: ListenerPort[];
 }
 
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err ?? 'unknown error');
-  return (msg.split('\n')[0] ?? msg).trim() || 'unknown error';
-}
-
 function isTimeout(err: unknown): boolean {
   return (
     err instanceof TimeoutError ||
@@ -85,6 +83,15 @@ function isTimeout(err: unknown): boolean {
 }
 
 export function computeTotals(ikes: ReadonlyMap<string, IkeRow>, stats?: Stats): Totals {
+  return tally(ikes, stats).totals;
+}
+
+/** The totals, and whether any row has a rate yet (else the header's rate is unknown). */
+function tally(
+  ikes: ReadonlyMap<string, IkeRow>,
+  stats?: Stats,
+): { totals: Totals; rated: boolean } {
+  let rated = false;
   const t: Totals = {
     ike: ikes.size,
     established: 0,
@@ -97,11 +104,13 @@ export function computeTotals(ikes: ReadonlyMap<string, IkeRow>, stats?: Stats):
   for (const row of ikes.values()) {
     if (row.sa.state === 'ESTABLISHED') t.established++;
     else if (row.sa.state === 'CONNECTING') t.connecting++;
-    t.child += row.children.length;
+    // Ghosts (rekeyed away, going down) are shown for a moment but are not CHILD_SAs any more.
+    t.child += row.childCount ?? row.children.filter((c) => !c.ghost).length;
     t.rateIn += row.rateIn ?? 0;
     t.rateOut += row.rateOut ?? 0;
+    if (row.rateIn !== undefined || row.rateOut !== undefined) rated = true;
   }
-  return t;
+  return { totals: t, rated };
 }
 
 export class MonitorStore implements Monitor {
@@ -131,8 +140,17 @@ export class MonitorStore implements Monitor {
 
   private untrusted = true;
   private stalled: { since: number; reason: string } | undefined;
+  /** The link was live at least once: only then can it be "lost". */
+  private hadLink = false;
+  /** A full listing finished at least once: only then are the counts known. */
+  private listedOnce = false;
+  /** Some row has a rate (from the last tally). */
+  private rated = false;
   private daemon: DaemonInfo | undefined;
-  private daemonSince: string | undefined;
+  /** The daemon's last `uptime`, across links, to tell a restart from a reconnect. */
+  private uptime: UptimeSample | undefined;
+  /** Conditions actions wait for (an SA going down, coming up), checked as the rows change. */
+  private readonly watchers = new Set<() => void>();
   private stats: Stats | undefined;
   private statsAt: number | undefined;
   private conns: readonly Connection[] = [];
@@ -196,6 +214,15 @@ export class MonitorStore implements Monitor {
         this.changed(true);
       },
       refresh: (ids) => this.refresh(ids),
+      localHost: (id) => this.table.get(id)?.sa.localHost,
+      whenGone: (id, ms) => this.watch(() => (this.table.get(id) ? undefined : this.now()), ms),
+      idsOf: (conn) => {
+        const ids = new Set<string>();
+        for (const r of this.table.snapshot().values()) if (r.sa.name === conn) ids.add(r.key);
+        return ids;
+      },
+      whenUp: async (conn, child, known, ms) =>
+        (await this.watch(() => (this.cameUp(conn, child, known) ? true : undefined), ms)) === true,
     });
     this.actions = {
       rekey: (t) => this.commander.rekey(t),
@@ -254,6 +281,7 @@ export class MonitorStore implements Monitor {
     const link = this.current;
     this.current = undefined;
     this.link = { kind: 'closed', since: this.now() };
+    for (const w of [...this.watchers]) w();
     if (link) await closeLink(link);
     this.publish();
     if (this.publishTimer) clearTimeout(this.publishTimer);
@@ -299,6 +327,7 @@ export class MonitorStore implements Monitor {
         machine: v.machine,
       };
       this.failures = 0;
+      this.hadLink = true;
       this.link = { kind: 'live', since: this.now() };
       this.stalled = undefined;
       this.log.push(
@@ -338,7 +367,9 @@ export class MonitorStore implements Monitor {
     const at = this.now();
     const since = this.link.kind === 'reconnecting' ? this.link.since : at;
     if (this.link.kind !== 'reconnecting' || this.link.reason !== reason) {
-      this.log.push(note(at, 'error', `lost the daemon: ${reason}`));
+      // Before the first answer there was no daemon to lose, only one not reached yet.
+      const what = this.hadLink ? 'lost the daemon' : 'cannot reach the daemon';
+      this.log.push(note(at, 'error', `${what}: ${reason}`));
     }
     this.link = {
       kind: 'reconnecting',
@@ -470,14 +501,17 @@ export class MonitorStore implements Monitor {
     const stats = await link.poll.stats({ timeoutMs: STATS_TIMEOUT_MS });
     if (link.gen !== this.gen) return;
     const at = this.now();
-    if (this.daemonSince !== undefined && stats.uptimeSince !== this.daemonSince) {
-      // A restarted daemon counts unique ids from 1 again.
+    const uptime = { running: stats.uptimeRunning, since: stats.uptimeSince, at };
+    // `since` flickers by a second between calls; only an uptime that went backwards is a
+    // restart (uptime.ts). A restarted daemon counts unique ids from 1 again, so the
+    // lineages that carry counters over CHILD_SA rekeys would match strangers.
+    if (this.uptime && daemonRestarted(this.uptime, uptime)) {
       this.table.forgetLineages();
       this.log.push(
         note(at, 'warn', `the daemon restarted (up since ${stats.uptimeSince ?? '?'})`),
       );
     }
-    this.daemonSince = stats.uptimeSince;
+    this.uptime = uptime;
     this.stats = stats;
     this.statsAt = at;
     this.lastUpdateAt = at;
@@ -559,6 +593,7 @@ export class MonitorStore implements Monitor {
     const { recheck } = full.finish();
     this.needFull = false;
     this.untrusted = false;
+    this.listedOnce = true;
     this.lastUpdateAt = endedAt;
     // In full mode the next full listing settles doubts within an interval anyway.
     if (this.planned.mode === 'budgeted') this.addUrgent(recheck);
@@ -611,7 +646,11 @@ export class MonitorStore implements Monitor {
   private stall(reason: string): void {
     if (this.stalled) return;
     const at = this.now();
-    this.stalled = { since: at, reason };
+    // The stall began when the daemon last answered, not when a timeout noticed it: one
+    // clock for the banner's "has not answered for" and the header's "updated N s ago".
+    const since = this.lastUpdateAt ?? at;
+    this.stalled = { since, reason };
+    this.link = { kind: 'stalled', since, reason };
     this.table.markUntrusted();
     this.untrusted = true;
     this.status = {
@@ -633,6 +672,7 @@ export class MonitorStore implements Monitor {
     if (link.gen !== this.gen || !this.stalled) return;
     const at = this.now();
     this.stalled = undefined;
+    this.link = { kind: 'live', since: at };
     this.needFull = true;
     this.status = { at, level: 'info', text: 'the daemon answers again' };
     this.log.push(note(at, 'plain', 'the daemon answers again'));
@@ -667,9 +707,38 @@ export class MonitorStore implements Monitor {
 
   // --- publishing --------------------------------------------------------------------------
 
+  /** Resolves with `check`'s first defined value as the rows change, or undefined after `ms`. */
+  private watch<T>(check: () => T | undefined, ms: number): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const done = (v: T | undefined) => {
+        clearTimeout(timer);
+        this.watchers.delete(run);
+        resolve(v);
+      };
+      const run = () => {
+        if (this.stopped) return done(undefined);
+        const v = check();
+        if (v !== undefined) done(v);
+      };
+      const timer = setTimeout(() => done(undefined), ms);
+      this.watchers.add(run);
+      run();
+    });
+  }
+
+  /** A new IKE_SA of `conn` (not one of `known`) is established with `child` installed. */
+  private cameUp(conn: string, child: string, known: ReadonlySet<string>): boolean {
+    for (const r of this.table.snapshot().values()) {
+      if (r.sa.name !== conn || known.has(r.key) || r.sa.state !== 'ESTABLISHED') continue;
+      if (r.children.some((c) => c.sa.name === child && c.sa.state === 'INSTALLED')) return true;
+    }
+    return false;
+  }
+
   /** Something changed: publish at once when urgent, otherwise with the next batch. */
   private changed(urgent: boolean): void {
     if (this.stopped) return;
+    if (this.watchers.size > 0) for (const w of [...this.watchers]) w();
     if (urgent) {
       if (!this.publishNow) {
         this.publishNow = setImmediate(() => {
@@ -708,20 +777,27 @@ export class MonitorStore implements Monitor {
   private build(version: number): MonitorSnapshot {
     const prev = this.snap as MonitorSnapshot | undefined;
     const ikes = this.table.snapshot();
-    let totals =
-      prev && prev.ikes === ikes && prev.stats === this.stats
-        ? prev.totals
-        : computeTotals(ikes, this.stats);
+    let totals: Totals;
+    if (prev && prev.ikes === ikes && prev.stats === this.stats) {
+      totals = prev.totals;
+    } else {
+      const t = tally(ikes, this.stats);
+      totals = t.totals;
+      this.rated = t.rated;
+    }
     if (prev && sameTotals(prev.totals, totals)) totals = prev.totals;
     const poll = this.pollInfo();
+    const stale = this.untrusted || this.stalled !== undefined || this.link.kind !== 'live';
+    const figures = this.figures(totals, stale, prev?.figures);
     return {
       version,
       host: this.host,
       daemon: this.daemon,
       link: this.link,
-      stale: this.untrusted || this.stalled !== undefined || this.link.kind !== 'live',
+      stale,
       ikes,
       totals,
+      figures,
       stats: this.stats,
       statsAt: this.statsAt,
       conns: this.conns,
@@ -736,6 +812,26 @@ export class MonitorStore implements Monitor {
       intervalMs: this.intervalMs,
       readOnly: this.readOnly,
     };
+  }
+
+  /** What the header may show as known, and whether it is live (see Figures). */
+  private figures(totals: Totals, stale: boolean, prev: Figures | undefined): Figures {
+    const counted = this.listedOnce;
+    const live = !stale && counted;
+    const anyRate = live && this.rated;
+    const f: Figures = {
+      ike: counted ? totals.ike : null,
+      established: counted ? totals.established : null,
+      connecting: counted ? totals.connecting : null,
+      halfOpen: this.stats?.ikeSasHalfOpen ?? null,
+      child: counted ? totals.child : null,
+      rateIn: anyRate ? totals.rateIn : null,
+      rateOut: anyRate ? totals.rateOut : null,
+      stale: !live,
+      asOf: this.lastUpdateAt,
+    };
+    if (prev && (Object.keys(f) as (keyof Figures)[]).every((k) => prev[k] === f[k])) return prev;
+    return f;
   }
 
   private pollInfo(): PollInfo {
@@ -763,12 +859,9 @@ function undeliveredOf(link: Link): number {
 }
 
 async function closeLink(link: Link): Promise<void> {
-  await Promise.allSettled([
-    ...link.listeners.map((l) => l.close()),
-    link.poll.close(),
-    link.events.close(),
-    link.actions.close(),
-  ]);
+  // Listeners first, so their unregistrations are queued ahead of the quiet close's last word.
+  for (const l of link.listeners) void l.close().catch(() => {});
+  await Promise.allSettled([link.poll, link.events, link.actions].map((s) => closeQuietly(s)));
 }
 
 function clampInterval(ms: number): number {

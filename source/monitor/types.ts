@@ -18,6 +18,15 @@ export type LinkState =
       reason: string;
       since: number;
     }
+  | {
+      /**
+       * Connected, but the daemon stopped answering (SIGSTOP, wedged): nothing is live.
+       * `since` is when it last answered, the clock the header's "updated N s ago" uses too.
+       */
+      kind: 'stalled';
+      since: number;
+      reason: string;
+    }
   | { kind: 'closed'; since: number };
 
 export interface ChildRow {
@@ -40,6 +49,12 @@ export interface ChildRow {
    * the old one's key is `${ikeKey}/${lineage}/${its uniqueid}`, so keys stay unique.
    */
   lineage?: string;
+  /**
+   * A CHILD_SA a rekey replaced or that is going away (REKEYED, DELETING, DELETED, or retired
+   * by an event) while a listing still shows it: drawn for a moment, never counted in a total
+   * (its successor already carries its counters).
+   */
+  ghost?: boolean;
 }
 
 export interface IkeRow {
@@ -52,9 +67,14 @@ export interface IkeRow {
   listedAt: number;
   /** When anything in the row last changed (listing or event). */
   updatedAt: number;
-  /** Sum over the children. */
+  /** Sum over the children that count (not ghosts). */
   rateIn?: number;
   rateOut?: number;
+  /** Bytes over the children that count (not ghosts), totals across CHILD_SA rekeys. */
+  bytesInTotal?: number;
+  bytesOutTotal?: number;
+  /** CHILD_SAs that count (not ghosts). */
+  childCount?: number;
   /**
    * The uniqueid of the first IKE_SA in this chain of IKE rekeys: stays the same when `key`
    * changes with a rekey, so a cursor can follow the row.
@@ -144,6 +164,26 @@ export interface Totals {
   rateOut: number;
 }
 
+/**
+ * The header's figures as far as they are known: each is null until something measured it
+ * (counts before the first full listing, half-open before the first stats, rates while the
+ * link cannot vouch for them), so nothing unknown is shown as 0 and nothing old as live.
+ */
+export interface Figures {
+  ike: number | null;
+  established: number | null;
+  connecting: number | null;
+  halfOpen: number | null;
+  child: number | null;
+  /** Bytes/s over every row: null unless live and some CHILD_SA was sampled twice. */
+  rateIn: number | null;
+  rateOut: number | null;
+  /** The counts are the last ones seen, not live (stalled, reconnecting, not listed yet). */
+  stale: boolean;
+  /** When the daemon last answered (ms): the age the header and the stall banner both show. */
+  asOf?: number;
+}
+
 export interface MonitorSnapshot {
   /** Increases with every published change. */
   version: number;
@@ -154,7 +194,10 @@ export interface MonitorSnapshot {
   stale: boolean;
   /** IKE_SAs by unique id, in the order the daemon listed them. */
   ikes: ReadonlyMap<string, IkeRow>;
+  /** Counts as numbers, 0 while unknown; read `figures` for what is known and how fresh. */
   totals: Totals;
+  /** Always set by the store; optional only so snapshots built by hand (tests) may omit it. */
+  figures?: Figures;
   stats?: Stats;
   statsAt?: number;
   conns: readonly Connection[];
@@ -173,7 +216,8 @@ export interface MonitorSnapshot {
   status?: ActionStatus;
   /**
    * Set while the daemon is connected but does not answer (stopped, or wedged): the rows are
-   * then stale too. Cleared when it answers again.
+   * then stale too, and `link` is `stalled` with the same `since` (when it last answered).
+   * Cleared when it answers again.
    */
   stalled?: { since: number; reason: string };
   progress?: Progress;

@@ -198,8 +198,9 @@ function ikeCells(
   const s = r.sa;
   const since = secondsSince(r.listedAt, ctx.now);
   const marker = r.children.length === 0 ? ' ' : folded ? '+' : '-';
-  const bin = children.reduce((n, c) => n + c.bytesInTotal, 0);
-  const bout = children.reduce((n, c) => n + c.bytesOutTotal, 0);
+  // A ghost (rekeyed away, going down) is shown, but its bytes live on in its successor.
+  const bin = children.reduce((n, c) => n + (c.ghost ? 0 : c.bytesInTotal), 0);
+  const bout = children.reduce((n, c) => n + (c.ghost ? 0 : c.bytesOutTotal), 0);
   const age = countersAge(r.listedAt, r.key, ctx);
   return {
     name: { text: `${marker}${sanitize(s.name)}`, style: { bold: true } },

@@ -22,6 +22,8 @@ export function linkText(
       const secs = Math.max(0, Math.ceil((link.retryAt - now) / 1000));
       return { text: `reconnecting in ${secs}s (attempt ${link.attempt})`, tone: 'bad' };
     }
+    case 'stalled':
+      return { text: `stalled ${formatDuration((now - link.since) / 1000)}`, tone: 'bad' };
     case 'closed':
       return { text: 'closed', tone: 'bad' };
   }

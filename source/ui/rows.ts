@@ -142,9 +142,9 @@ function ikeSortKey(r: IkeRow, c: SortColumn): Key {
     case 'rekey':
       return s.rekeyTime === undefined ? undefined : r.listedAt + s.rekeyTime * 1000;
     case 'bin':
-      return sum(r.children, (c) => c.bytesInTotal);
+      return sum(r.children, (c) => (c.ghost ? 0 : c.bytesInTotal));
     case 'bout':
-      return sum(r.children, (c) => c.bytesOutTotal);
+      return sum(r.children, (c) => (c.ghost ? 0 : c.bytesOutTotal));
     case 'rin':
       return r.rateIn;
     case 'rout':

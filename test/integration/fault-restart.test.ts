@@ -54,6 +54,8 @@ describe('charon SIGKILLed and restarted under a live monitor', () => {
     expect(lost.link.reason.length).toBeGreaterThan(0);
     // Its rows are still there (the last values seen), flagged as such.
     expect(lost.ikes.size).toBe(before.length);
+    // Rates are not shown as live under "reconnecting"; the counts are marked stale.
+    expect(lost.figures).toMatchObject({ stale: true, rateIn: null, rateOut: null });
 
     // While the daemon is gone the monitor keeps trying and says why.
     await untilSnapshot(
@@ -68,6 +70,12 @@ describe('charon SIGKILLed and restarted under a live monitor', () => {
     const after = await untilMatchesOracle(m, lab, 'moon', 'the rows to match the new daemon');
     off();
 
+    // A real restart is told (the uptime went backwards), once.
+    const restarted = m
+      .getSnapshot()
+      .events.entries.filter((e) => e.text.startsWith('the daemon restarted'));
+    expect(restarted).toHaveLength(1);
+
     // The new daemon's SAs are new ones (new SPIs): none of the old rows survived.
     const oldSpis = new Set(before.map(spiOf));
     for (const line of after) expect(oldSpis.has(spiOf(line))).toBe(false);
@@ -80,6 +88,7 @@ describe('charon SIGKILLed and restarted under a live monitor', () => {
     }
     for (const s of seen) {
       if (s.link.kind !== 'live') expect(s.stale).toBe(true);
+      if (s.link.kind !== 'live') expect(s.figures?.rateIn).toBeNull();
       if (!s.stale) {
         for (const line of snapshotShape(s)) {
           expect(oldSpis.has(spiOf(line))).toBe(false);

@@ -77,6 +77,14 @@ describe('charon SIGSTOPped under a live monitor and the real UI', () => {
       const stalled = await untilSnapshot(m, 'the stall', (s) => s.stalled !== undefined, 9_000);
       expect(stalled.stale).toBe(true);
       expect(stalled.stalled?.reason).not.toContain('\n');
+      // The link says so itself, and the stall counts from the last answer: the banner's
+      // "has not answered for" and the header's "updated N s ago" are one clock.
+      expect(stalled.link.kind).toBe('stalled');
+      if (stalled.link.kind !== 'stalled') throw new Error('unreachable');
+      expect(stalled.link.since).toBe(stalled.lastUpdateAt);
+      expect(stalled.link.since).toBeLessThanOrEqual(stoppedAt + 1_000);
+      // Meters and totals are the last ones seen: marked stale, and no rate passes as live.
+      expect(stalled.figures).toMatchObject({ stale: true, rateIn: null, rateOut: null });
       await sleep(100);
       expect(ui.lastFrame()).toMatch(/STALE/);
 
@@ -116,6 +124,7 @@ describe('charon SIGSTOPped under a live monitor and the real UI', () => {
     const s = m.getSnapshot();
     expect(s.stalled).toBeUndefined();
     expect(s.link.kind).toBe('live');
+    expect(s.figures?.stale).toBe(false);
     // No duplicates: every IKE_SA and CHILD_SA unique id once, and as many rows as swanctl.
     const ikeIds = [...s.ikes.values()].map((r) => r.sa.uniqueid);
     const childIds = [...s.ikes.values()].flatMap((r) => r.children.map((c) => c.sa.uniqueid));

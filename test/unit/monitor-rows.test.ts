@@ -494,3 +494,107 @@ describe('CHILD_SAs an event retired', () => {
     expect(childIds(t)).toEqual(['1']);
   });
 });
+
+// Issue 13 item 5: for a few seconds after a CHILD_SA rekey the IKE row summed the new
+// CHILD_SA (which carries the old one's total) and the old one still listed as DELETED.
+describe('a CHILD_SA on its way out (rekeyed away, DELETED)', () => {
+  it('is shown but never counted in the IKE row or in the totals', async () => {
+    const { computeTotals } = await import('../../source/monitor/store.js');
+    const t = new RowTable();
+    t.applyFull(
+      listing(
+        [{ uniqueid: '1', children: [{ uniqueid: '1', bytesIn: 40_000, bytesOut: 10 }] }],
+        T0,
+      ),
+      T0,
+    );
+    t.applyEvent(
+      childRekey(
+        { uniqueid: '1' },
+        { uniqueid: '1', bytesIn: 40_000, bytesOut: 10 },
+        { uniqueid: '2' },
+      ),
+      T0 + 100,
+    );
+    t.applyFull(
+      listing(
+        [
+          {
+            uniqueid: '1',
+            children: [
+              { uniqueid: '1', state: 'DELETED', bytesIn: 40_000, bytesOut: 10 },
+              { uniqueid: '2', bytesIn: 500, bytesOut: 5 },
+            ],
+          },
+        ],
+        T0 + 2000,
+      ),
+      T0 + 2000,
+    );
+    const row = t.get('1')!;
+    expect(row.children.map((c) => [c.sa.uniqueid, c.ghost ?? false])).toEqual([
+      ['1', true],
+      ['2', false],
+    ]);
+    // The new CHILD_SA already carries the old one's 40,000 bytes: the row shows them once.
+    expect(row.children[1]!.bytesInTotal).toBe(40_500);
+    expect(row.bytesInTotal).toBe(40_500);
+    expect(row.bytesOutTotal).toBe(15);
+    expect(row.childCount).toBe(1);
+    expect(computeTotals(t.snapshot()).child).toBe(1);
+  });
+
+  it('a DELETING CHILD_SA no event spoke of is not counted either', () => {
+    const t = new RowTable();
+    t.applyFull(
+      listing(
+        [
+          {
+            uniqueid: '1',
+            children: [
+              { uniqueid: '4', state: 'DELETING', bytesIn: 7 },
+              { uniqueid: '5', bytesIn: 9 },
+            ],
+          },
+        ],
+        T0,
+      ),
+      T0,
+    );
+    expect(t.get('1')!.bytesInTotal).toBe(9);
+    expect(t.get('1')!.childCount).toBe(1);
+  });
+});
+
+// Issue 13 item 8: after one of its CHILD_SAs was terminated, an IKE row showed the event's
+// `established` counted from the last listing, minutes too old (5m instead of 217 s).
+describe("an IKE row's relative times after a child-updown down", () => {
+  it('count from the event that carried them', () => {
+    const t = new RowTable();
+    t.applyFull(
+      listing(
+        [
+          {
+            uniqueid: '1',
+            established: 100,
+            rekeyTime: 14_200,
+            children: [{ uniqueid: '1' }, { uniqueid: '2' }],
+          },
+        ],
+        T0,
+      ),
+      T0,
+    );
+    // 83 s later: the daemon's event says established 183, rekey in 14,117 s.
+    const at = T0 + 83_000;
+    t.applyEvent(
+      childUpdown(false, { uniqueid: '1', established: 183, rekeyTime: 14_117 }, { uniqueid: '2' }),
+      at,
+    );
+    const row = t.get('1')!;
+    expect(row.children.map((c) => c.sa.uniqueid)).toEqual(['1']);
+    // What the UI shows: established + (now - listedAt). At the event's moment: 183 s.
+    expect(row.sa.established! + (at - row.listedAt) / 1000).toBe(183);
+    expect(row.sa.rekeyTime! - (at - row.listedAt) / 1000).toBe(14_117);
+  });
+});

@@ -20,6 +20,7 @@ import { stopTmuxServer } from './lib/tmux.js';
 import { runMemory } from './memory.js';
 import { runOutput } from './output.js';
 import { runRender } from './render.js';
+import { runRenderers } from './renderers.js';
 import { markdown, type ResultsFile } from './report.js';
 import { type BenchRow, describeTarget, fmt, fromResult, verdict } from './result.js';
 import { runVpnImpact } from './vpn-impact.js';
@@ -28,6 +29,7 @@ const ALL = [
   'codec',
   'fuzz',
   'render',
+  'renderers',
   'freshness',
   'daemon-cost',
   'vpn-impact',
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
         (await runFuzz(o.quick ? 100_000 : 1_000_000)).map((r) => fromResult('fuzz', r)),
       );
     if (want('render')) await attempt('render', () => runRender(ctx));
+    if (want('renderers')) await attempt('renderers', () => runRenderers(ctx));
     if (want('memory')) await attempt('memory', () => runMemory(ctx));
     if (want('first-frame')) await attempt('first-frame', () => runFirstFrame(ctx));
     const smallest = o.sizes[0]!;

@@ -157,6 +157,22 @@ describe('registrations do not take the call timeout', () => {
   });
 });
 
+describe('a listener with nothing left to hear', () => {
+  it('ends after reporting its only name unknown, instead of beating while deaf', async () => {
+    await open();
+    void conn.serve({ events: ['log'] });
+    const l = session.listen(['alert'], { timeoutMs: 10 });
+    await l.ready;
+    await expect(l.next()).rejects.toThrow('the daemon does not know the event "alert"');
+    expect(await l.next()).toEqual({ done: true, value: undefined });
+    // with a known name beside it, it goes on (and beats)
+    const both = session.listen(['alert', 'log'], { timeoutMs: 10 });
+    await expect(both.next()).rejects.toThrow('"alert"');
+    expect((await both.next()).value).toBeNull();
+    await both.close();
+  });
+});
+
 describe('names charon would never answer', () => {
   for (const name of ['vérsion', 'ver\u0001sion', 'version\n', 'tab\there', 'del\u007f']) {
     it(`refuses the command ${JSON.stringify(name)} with EncodeError, sends nothing, stays usable`, async () => {

@@ -5,6 +5,7 @@
  */
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { parseStrongswan } from './args.js';
 import { addClients } from './clients.js';
 import { writeConfigs } from './config.js';
 import { INITIATES, initiate, loadConfig, startDaemon } from './daemon.js';
@@ -13,6 +14,7 @@ import { readLab as readState, STATE_FILE, saveLab } from './lab-state.js';
 import { createNetwork, deleteNamespaces, existingNamespaces } from './network.js';
 import { ensurePackages } from './packages.js';
 import { makePki } from './pki.js';
+import { type DaemonRoot, ensureRoot, type Release } from './roots.js';
 import { childSas, oracleListSas, type PlainSection } from './swanctl.js';
 import {
   CONNS,
@@ -20,10 +22,12 @@ import {
   DEFAULT_PREFIX,
   describeLab,
   HOSTS,
+  type LabHost,
   type LabInfo,
   NAMESPACE_ROLES,
 } from './topology.js';
 
+export { parseStrongswan } from './args.js';
 export {
   type AddClientsOptions,
   addClients,
@@ -39,9 +43,18 @@ export {
   type RestartOptions,
   restartDaemon,
 } from './daemon.js';
-export { LabError, LabUsageError } from './errors.js';
+export { LabError, LabFetchError, LabUsageError } from './errors.js';
 export { nsExec, type RunResult, run } from './exec.js';
 export { saveLab } from './lab-state.js';
+export {
+  CACHE_DIR,
+  charonVersion,
+  type DaemonRoot,
+  DEFAULT_RELEASE,
+  ensureRoot,
+  RELEASES,
+  type Release,
+} from './roots.js';
 export {
   childSas,
   type OracleIkeSa,
@@ -81,6 +94,11 @@ export interface StartOptions extends Partial<LabLocation> {
   log?: (line: string) => void;
   /** Fail if the base lab is not up within this long (default 60 s; clients have their own). */
   timeoutMs?: number;
+  /**
+   * Which strongSwan the daemons run: `6.1` for all, `moon=6.1` for one host (the rest stay on
+   * the host's 5.9.8), or both comma-separated (see parseStrongswan). Default: the host's own.
+   */
+  strongswan?: string;
 }
 
 const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
@@ -124,6 +142,11 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     throw new LabUsageError(`clients must be a whole number, not ${clients}`);
   const log = opts.log ?? (() => {});
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const releases = parseStrongswan(opts.strongswan);
+  // Every root is resolved (built on first use) before anything of a lab is touched: a
+  // release that cannot be fetched leaves no half-started lab, and an earlier lab as it was.
+  // Building is not part of the 60 s the lab itself gets.
+  const strongswan = await resolveRoots(releases, log);
 
   let step = 'checking packages';
   let abandoned = false;
@@ -140,7 +163,7 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     await mkdir(loc.dir, { recursive: true, mode: 0o755 });
     // The daemons' mount namespaces bind the lab dir by its real path (see daemon.ts).
     const dir = await realpath(loc.dir);
-    const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0);
+    const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0, strongswan);
     at('writing certificates and configs');
     log(`writing certificates and configs to ${dir}`);
     await writeConfigs(lab);
@@ -189,6 +212,20 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
   }
   if (clients > 0) await addClients(lab, clients, { log });
   return lab;
+}
+
+/** One root per release the hosts ask for (each built at most once), as each host's DaemonRoot. */
+async function resolveRoots(
+  releases: Record<LabHost, Release>,
+  log: (line: string) => void,
+): Promise<Record<LabHost, DaemonRoot>> {
+  const byRelease = new Map<Release, DaemonRoot>();
+  for (const release of new Set(Object.values(releases))) {
+    byRelease.set(release, await ensureRoot(release, log));
+  }
+  return Object.fromEntries(
+    HOSTS.map((h) => [h, byRelease.get(releases[h]) as DaemonRoot]),
+  ) as Record<LabHost, DaemonRoot>;
 }
 
 /** What moon must hold once the base lab is up; throws naming the first thing missing. */

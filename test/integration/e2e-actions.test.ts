@@ -22,6 +22,7 @@ import {
   startSwantop,
   type TmuxSession,
 } from './tmux.js';
+import { atLeast } from './vici-lab.js';
 
 const lab: LabInfo = inject('lab');
 const sessions: TmuxSession[] = [];
@@ -244,9 +245,12 @@ describe('d redirects', () => {
         new RegExp(`redirected rw\\[${id}\\] to ${lab.addresses.sunIp}: went down after`),
       );
 
+      // From 6.0.2 dave re-dials with the selectors moon had narrowed, which sun refuses: the
+      // IKE_SA moves, its CHILD_SA does not (README, "strongSwan versions").
+      const keepsSelectors = atLeast(lab, 'dave', '6.0.2');
       const onSun = await until('dave established with sun', async () => {
         const sa = await roadWarrior('sun', 'dave');
-        return isUp(sa?.sa) ? sa : undefined;
+        return isUp(sa?.sa) || (keepsSelectors && sa?.sa.state === 'ESTABLISHED') ? sa : undefined;
       });
       expect(onSun.sa['remote-host']).toBe(lab.addresses.daveIp);
       await until('dave gone from moon', async () => !(await roadWarrior('moon', 'dave')));

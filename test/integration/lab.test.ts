@@ -298,12 +298,22 @@ describe('the lab', () => {
     ).toEqual(['carol.swantop.test', 'dave.swantop.test', 'sun.swantop.test']);
   });
 
-  it('runs a second lab beside this one, and stopping it twice is harmless', async () => {
+  it('runs a second lab beside this one, mixed (moon on 6.1, the rest on 5.9.8), and stopping it twice is harmless', async () => {
     // Derived from this run's lab, so runs with labs of their own do not share the second one.
     const other = { dir: `${lab.dir}-2`, prefix: `${lab.prefix.slice(0, 7)}2` };
     try {
-      const second = await startLab(other);
+      const second = await startLab({ ...other, strongswan: 'moon=6.1' });
       expect(second.ns.moon).toBe(`${other.prefix}-moon`);
+      // What each daemon says it is, over its own socket (not what the lab recorded).
+      const daemon = async (h: 'moon' | 'sun' | 'carol') =>
+        (await swanctlRaw(second.sockets[h], ['--version', '--daemon']))[0]?.body.version;
+      expect([await daemon('moon'), await daemon('sun'), await daemon('carol')]).toEqual([
+        second.strongswan.moon.version,
+        second.strongswan.sun.version,
+        second.strongswan.carol.version,
+      ]);
+      expect(second.strongswan.moon.version).toMatch(/^6\.1\./);
+      expect(second.strongswan.sun.version).toMatch(/^5\.9\./);
       for (const l of [lab, second]) {
         const sas = await oracleListSas(l.sockets.moon);
         expect(sas.filter((s) => isUp(s.sa))).toHaveLength(3);
@@ -341,6 +351,18 @@ describe('the lab commands', () => {
       ['lab/up.ts'],
       /^lab: the lab needs root to create network namespaces$/,
     ],
+    [
+      'an unknown strongSwan version',
+      [],
+      ['lab/up.ts', '--strongswan', '6.9'],
+      /^lab: unknown strongSwan version "6.9" \(known: 5.9, 6.0, 6.1\)$/,
+    ],
+    [
+      'a version for a host the lab has not',
+      [],
+      ['lab/up.ts', '--strongswan', 'mars=6.1'],
+      /^lab: unknown lab host "mars"/,
+    ],
   ];
   for (const [what, wrapper, args, message] of cases) {
     it(`refuses ${what} with one line and exit code 2`, async () => {
@@ -353,4 +375,36 @@ describe('the lab commands', () => {
       expect(res.stdout).toBe('');
     });
   }
+
+  it('refuses a release it cannot fetch with one line naming it and exit 2, and starts nothing', async () => {
+    const cache = `/tmp/swantop-lab-test-cache-${process.pid}`;
+    const prefix = `${lab.prefix.slice(0, 7)}f`;
+    try {
+      const res = await run(tsx, ['lab/up.ts', '--strongswan', '6.0'], {
+        allowFailure: true,
+        timeoutMs: 120_000,
+        env: {
+          ...process.env,
+          SWANTOP_LAB_CACHE: cache,
+          // Loopback port 9 (discard): refused at once, so nothing leaves the machine.
+          SWANTOP_LAB_MIRROR: 'http://127.0.0.1:9/debian',
+          SWANTOP_LAB_PREFIX: prefix,
+          SWANTOP_LAB_DIR: `${lab.dir}-fetch`,
+        },
+      });
+      expect(res.code).toBe(2);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^lab: could not fetch strongSwan 6.0 \(Debian 13 "trixie"\) from http:\/\/127.0.0.1:9\/debian: .*(refused|Failed to fetch)/,
+      );
+      const { stdout } = await run('ip', ['netns', 'list']);
+      expect(stdout.split('\n').filter((l) => l.startsWith(`${prefix}-`))).toEqual([]);
+      // No half-built root is left where a later run would take it for a usable one.
+      expect((await run('ls', ['-A', cache])).stdout.trim()).toBe('');
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+      await rm(`${lab.dir}-fetch`, { recursive: true, force: true });
+    }
+  });
 });

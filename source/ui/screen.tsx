@@ -56,36 +56,32 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
   const [tick, setTick] = useState(() => clock());
 
   // Keys are reduced against the latest state, snapshot and size, not the last render's.
-  const live = useRef({ state, size, onQuit, exit });
-  Object.assign(live.current, { size, onQuit, exit });
-  const dispatch = useCallback(
-    (action: Action) => {
-      const world: World = {
-        snap: monitor.getSnapshot(),
-        columns: live.current.size.columns,
-        rows: live.current.size.rows,
-        now: clock(),
-      };
-      const step = reduce(live.current.state, action, world, derive);
-      live.current.state = step.state;
-      setState(step.state);
-      for (const e of step.effects ?? []) {
-        runEffect(
-          {
-            actions: monitor.actions,
-            dispatch,
-            clock,
-            quit: () => {
-              live.current.onQuit?.();
-              live.current.exit();
-            },
-          },
-          e,
-        );
-      }
-    },
-    [monitor, clock, derive],
-  );
+  const live = useRef({ state, size });
+  live.current.size = size;
+  // One stable dispatch; what it does is the latest render's (same world, same monitor).
+  const reducing = useRef<(a: Action) => void>(() => {});
+  const dispatch = useCallback((a: Action) => reducing.current(a), []);
+  reducing.current = (action: Action) => {
+    const world: World = {
+      snap: monitor.getSnapshot(),
+      columns: live.current.size.columns,
+      rows: live.current.size.rows,
+      now: clock(),
+    };
+    const step = reduce(live.current.state, action, world, derive);
+    live.current.state = step.state;
+    setState(step.state);
+    const host = {
+      actions: monitor.actions,
+      dispatch,
+      clock,
+      quit: () => {
+        onQuit?.();
+        exit();
+      },
+    };
+    for (const e of step.effects ?? []) runEffect(host, e);
+  };
 
   useKeyReads((items) => dispatch({ type: 'read', items }));
 

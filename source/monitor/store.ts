@@ -177,9 +177,12 @@ export class MonitorStore implements Monitor {
       refresh: (ids) => this.poller.refresh(ids),
       localHost: (id) => this.table.get(id)?.sa.localHost,
       whenGone: (id, ms) => this.watch(() => (this.table.get(id) ? undefined : now()), ms),
-      idsOf: (conn) => {
+      idsOf: (conn, child) => {
         const ids = new Set<string>();
-        for (const r of this.table.snapshot().values()) if (r.sa.name === conn) ids.add(r.key);
+        for (const r of this.table.snapshot().values()) {
+          if (r.sa.name !== conn) continue;
+          for (const c of r.children) if (c.sa.name === child) ids.add(c.sa.uniqueid);
+        }
         return ids;
       },
       whenUp: async (conn, child, known, ms) =>
@@ -251,11 +254,15 @@ export class MonitorStore implements Monitor {
     });
   }
 
-  /** A new IKE_SA of `conn` (not one of `known`) is established with `child` installed. */
+  /** A CHILD_SA `child` not in `known` is installed under an established IKE_SA of `conn`. */
   private cameUp(conn: string, child: string, known: ReadonlySet<string>): boolean {
     for (const r of this.table.snapshot().values()) {
-      if (r.sa.name !== conn || known.has(r.key) || r.sa.state !== 'ESTABLISHED') continue;
-      if (r.children.some((c) => c.sa.name === child && c.sa.state === 'INSTALLED')) return true;
+      if (r.sa.name !== conn || r.sa.state !== 'ESTABLISHED') continue;
+      for (const c of r.children) {
+        if (c.sa.name === child && c.sa.state === 'INSTALLED' && !known.has(c.sa.uniqueid)) {
+          return true;
+        }
+      }
     }
     return false;
   }

@@ -16,7 +16,6 @@ import { ensurePackages } from './packages.js';
 import { makePki } from './pki.js';
 import { type DaemonRoot, ensureRoot, type Release } from './roots.js';
 import { childSas, oracleListSas, type PlainSection } from './swanctl.js';
-import { startTraffic, TRAFFIC } from './traffic.js';
 import {
   CONNS,
   DEFAULT_DIR,
@@ -27,6 +26,7 @@ import {
   type LabInfo,
   NAMESPACE_ROLES,
 } from './topology.js';
+import { startTraffic, TRAFFIC } from './traffic.js';
 
 export { parseStrongswan } from './args.js';
 export {
@@ -47,7 +47,6 @@ export {
 export { LabError, LabFetchError, LabUsageError } from './errors.js';
 export { nsExec, type RunResult, run } from './exec.js';
 export { saveLab } from './lab-state.js';
-export { startTraffic, TRAFFIC } from './traffic.js';
 export {
   CACHE_DIR,
   charonVersion,
@@ -79,6 +78,7 @@ export {
   type LabInfo,
   type NamespaceRole,
 } from './topology.js';
+export { startTraffic, TRAFFIC } from './traffic.js';
 
 export interface LabLocation {
   /** Where sockets, configs and logs go (default /run/swantop-lab). */

@@ -3,9 +3,11 @@
  * (a) a reference does what today's VICI exporters do on every scrape — a new session, a full
  * `list-sas`, a series per SA labelled with its ids — and (b) `swantop --exporter` (the built
  * CLI, defaults: 30 s interval, 5 % budget) is scraped over HTTP. The exporter's window starts
- * after its first listing and runs at least 60 s and until its next full listing has ended, so
- * it holds exactly one of the listings that its scheduler spaces out; both figures are given
- * per 60 s. Also: scrape latency (p50/p99) and bytes per scrape, beside the reference's.
+ * once its pace is steady (after its first listing, and after the second when a fresh store
+ * measures a costly listing twice) and runs at least 60 s and until its next full listing has
+ * ended, so it holds whole periods of the listings its scheduler spaces out; both figures are
+ * given per 60 s. The reference scrapes one after another: a scrape that takes longer than
+ * 5 s delays the next (Prometheus would time out and start another beside it, costing more). Also: scrape latency (p50/p99) and bytes per scrape, beside the reference's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -119,11 +121,29 @@ export async function runExporterBench(ctx: BenchContext, clients: number): Prom
       if (Date.now() - settleStart > 600_000) throw new Error('the exporter never showed every SA');
       await sleep(500);
     }
-    const first = sample(
-      (await scrape(url)).body,
-      'swantop_exporter_last_listing_timestamp_seconds',
-    );
+    const firstBody = (await scrape(url)).body;
+    let first = sample(firstBody, 'swantop_exporter_last_listing_timestamp_seconds');
     ctx.log(`  exporter: first listing after ${((Date.now() - settleStart) / 1000).toFixed(1)} s`);
+    // A fresh store measures a costly listing twice before it spaces listings out: wait out
+    // that second listing when it is due soon, so the window shows the steady pace.
+    const next = sample(firstBody, 'swantop_exporter_next_listing_timestamp_seconds');
+    if (next !== undefined && next - Date.now() / 1000 < 90) {
+      for (;;) {
+        await sleep(1000);
+        const at = sample(
+          (await scrape(url)).body,
+          'swantop_exporter_last_listing_timestamp_seconds',
+        );
+        if (at !== first) {
+          first = at;
+          break;
+        }
+        if (Date.now() - settleStart > 600_000) throw new Error('no second listing');
+      }
+      ctx.log(
+        `  exporter: second listing done after ${((Date.now() - settleStart) / 1000).toFixed(1)} s`,
+      );
+    }
     c0 = cpuSeconds(pid);
     t0 = Date.now();
     let lastListing = first;

@@ -26,14 +26,23 @@ export const INITIATES: Record<LabHost, readonly string[]> = {
  * may itself be under /run: the script first steps into it, and after the tmpfs covers /run
  * binds that directory (still reachable as ".") back onto its own path, so the vici socket
  * and the log land in the real lab dir that the root namespace sees.
+ *
+ * With a Debian root ($4, another strongSwan release) the same is done inside the root, which
+ * also gets /proc and /dev (libipsec's /dev/net/tun); then charon runs chrooted there. All of
+ * these mounts live in the daemon's private mount namespace and vanish with it, so the cached
+ * root is never changed (the lab dir's mount point is made in the root's /run tmpfs, or, for
+ * a lab dir elsewhere, left behind as an empty directory).
  */
 const START_SCRIPT = [
   'set -e',
   'cd "$1"',
-  'mount -t tmpfs -o mode=0755 tmpfs /run',
-  'mkdir -p "$1"',
-  'mount --no-canonicalize --bind . "$1"',
+  'R="$4"',
+  'mount -t tmpfs -o mode=0755 tmpfs "$R/run"',
+  'if [ -n "$R" ]; then mount -t proc proc "$R/proc"; mount --bind /dev "$R/dev"; fi',
+  'mkdir -p "$R$1"',
+  'mount --no-canonicalize --bind . "$R$1"',
   'cd /',
+  'if [ -n "$R" ]; then exec chroot "$R" /usr/bin/env STRONGSWAN_CONF="$2" "$3"; fi',
   'STRONGSWAN_CONF="$2" exec "$3"',
 ].join('\n');
 
@@ -57,6 +66,7 @@ export async function startDaemon(lab: LabInfo, host: LabHost): Promise<number> 
       lab.dir,
       lab.configs[host].strongswanConf,
       CHARON,
+      lab.strongswan?.[host]?.root ?? '',
     ],
     { detached: true, stdio: ['ignore', out, out] },
   );

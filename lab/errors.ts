@@ -10,3 +10,8 @@ export class LabError extends Error {
 export class LabUsageError extends LabError {
   override name = 'LabUsageError';
 }
+
+/** A strongSwan release whose Debian root could not be fetched or built: exit code 2. */
+export class LabFetchError extends LabError {
+  override name = 'LabFetchError';
+}

@@ -3,8 +3,9 @@
  * its own network namespace, joined by a bridge in `<prefix>-lan`, with vici sockets under
  * the lab dir. Used by `npm run lab:*`, the integration tests' global setup and benchmarks.
  */
-import { mkdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { parseStrongswan } from './args.js';
 import { addClients } from './clients.js';
 import { writeConfigs } from './config.js';
 import { INITIATES, initiate, loadConfig, startDaemon } from './daemon.js';
@@ -13,6 +14,7 @@ import { readLab as readState, STATE_FILE, saveLab } from './lab-state.js';
 import { createNetwork, deleteNamespaces, existingNamespaces } from './network.js';
 import { ensurePackages } from './packages.js';
 import { makePki } from './pki.js';
+import { type DaemonRoot, ensureRoot, type Release } from './roots.js';
 import { childSas, oracleListSas, type PlainSection } from './swanctl.js';
 import {
   CONNS,
@@ -20,10 +22,13 @@ import {
   DEFAULT_PREFIX,
   describeLab,
   HOSTS,
+  type LabHost,
   type LabInfo,
   NAMESPACE_ROLES,
 } from './topology.js';
+import { startTraffic, TRAFFIC } from './traffic.js';
 
+export { parseStrongswan } from './args.js';
 export {
   type AddClientsOptions,
   addClients,
@@ -39,9 +44,18 @@ export {
   type RestartOptions,
   restartDaemon,
 } from './daemon.js';
-export { LabError, LabUsageError } from './errors.js';
+export { LabError, LabFetchError, LabUsageError } from './errors.js';
 export { nsExec, type RunResult, run } from './exec.js';
 export { saveLab } from './lab-state.js';
+export {
+  CACHE_DIR,
+  charonVersion,
+  type DaemonRoot,
+  DEFAULT_RELEASE,
+  ensureRoot,
+  RELEASES,
+  type Release,
+} from './roots.js';
 export {
   childSas,
   type OracleIkeSa,
@@ -64,6 +78,7 @@ export {
   type LabInfo,
   type NamespaceRole,
 } from './topology.js';
+export { startTraffic, TRAFFIC } from './traffic.js';
 
 export interface LabLocation {
   /** Where sockets, configs and logs go (default /run/swantop-lab). */
@@ -81,6 +96,13 @@ export interface StartOptions extends Partial<LabLocation> {
   log?: (line: string) => void;
   /** Fail if the base lab is not up within this long (default 60 s; clients have their own). */
   timeoutMs?: number;
+  /**
+   * Which strongSwan the daemons run: `6.1` for all, `moon=6.1` for one host (the rest stay on
+   * the host's 5.9.8), or both comma-separated (see parseStrongswan). Default: the host's own.
+   */
+  strongswan?: string;
+  /** Start the small UDP stream through net-net (lab/traffic.ts) once the lab is up. */
+  traffic?: boolean;
 }
 
 const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
@@ -124,6 +146,11 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     throw new LabUsageError(`clients must be a whole number, not ${clients}`);
   const log = opts.log ?? (() => {});
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const releases = parseStrongswan(opts.strongswan);
+  // Every root is resolved (built on first use) before anything of a lab is touched: a
+  // release that cannot be fetched leaves no half-started lab, and an earlier lab as it was.
+  // Building is not part of the 60 s the lab itself gets.
+  const strongswan = await resolveRoots(releases, log);
 
   let step = 'checking packages';
   let abandoned = false;
@@ -140,7 +167,7 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     await mkdir(loc.dir, { recursive: true, mode: 0o755 });
     // The daemons' mount namespaces bind the lab dir by its real path (see daemon.ts).
     const dir = await realpath(loc.dir);
-    const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0);
+    const lab = describeLab(dir, loc.prefix, 0, opts.scale ?? clients > 0, strongswan);
     at('writing certificates and configs');
     log(`writing certificates and configs to ${dir}`);
     await writeConfigs(lab);
@@ -164,6 +191,13 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     );
     at('checking the SAs on moon');
     await verifyBaseSas(lab);
+    if (opts.traffic) {
+      at('starting the UDP stream through net-net');
+      await startTraffic(lab);
+      log(
+        `net-net carries a small UDP stream ${lab.addresses.moonInner} → ${lab.addresses.sunInner}:${TRAFFIC.port} (${TRAFFIC.bytes} bytes every ${TRAFFIC.intervalMs / 1000} s, for up to ${TRAFFIC.maxMs / 3_600_000} h)`,
+      );
+    }
     await saveLab(lab);
     return lab;
   };
@@ -189,6 +223,20 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
   }
   if (clients > 0) await addClients(lab, clients, { log });
   return lab;
+}
+
+/** One root per release the hosts ask for (each built at most once), as each host's DaemonRoot. */
+async function resolveRoots(
+  releases: Record<LabHost, Release>,
+  log: (line: string) => void,
+): Promise<Record<LabHost, DaemonRoot>> {
+  const byRelease = new Map<Release, DaemonRoot>();
+  for (const release of new Set(Object.values(releases))) {
+    byRelease.set(release, await ensureRoot(release, log));
+  }
+  return Object.fromEntries(
+    HOSTS.map((h) => [h, byRelease.get(releases[h]) as DaemonRoot]),
+  ) as Record<LabHost, DaemonRoot>;
 }
 
 /** What moon must hold once the base lab is up; throws naming the first thing missing. */
@@ -233,6 +281,35 @@ export async function stopLab(loc: Partial<LabLocation> = {}): Promise<{ removed
     rm(path.join(full.dir, STATE_FILE), { force: true }),
   ]);
   return { removed };
+}
+
+/**
+ * Removes a stopped lab's dir (logs, configs, certificates and the lab CA's private key).
+ * Only a dir that looks like a lab's (a `pki` or `moon` inside, or empty) is removed, so a
+ * mistyped SWANTOP_LAB_DIR cannot take anything else with it. Returns whether one was there.
+ */
+export async function purgeLab(loc: Partial<LabLocation> = {}): Promise<boolean> {
+  const env = labEnv();
+  const full = { dir: loc.dir ?? env.dir, prefix: loc.prefix ?? env.prefix };
+  checkLocation(full);
+  requireRoot();
+  let entries: string[];
+  try {
+    entries = await readdir(full.dir);
+  } catch {
+    return false;
+  }
+  const known = new Set(['pki', 'moon', 'sun', 'carol', 'dave', 'venus', STATE_FILE]);
+  if (entries.length > 0 && !entries.some((e) => known.has(e))) {
+    throw new LabError(
+      `${full.dir} does not look like a lab dir (no pki/ or moon/); not removing it`,
+    );
+  }
+  if ((await existingNamespaces(describeLab(full.dir, full.prefix, 0, false))).length > 0) {
+    throw new LabError(`the lab at ${full.dir} is still running; stop it first`);
+  }
+  await rm(full.dir, { recursive: true, force: true });
+  return true;
 }
 
 /** The lab recorded at a location, or undefined when none was started there. */

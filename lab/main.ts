@@ -4,19 +4,24 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { exitWithError, ignoreClosedOutput, parseUpArgs } from './args.js';
+import { exitWithError, ignoreClosedOutput, parseStrongswan, parseUpArgs } from './args.js';
 import { daemonAnswers } from './daemon.js';
-import { labEnv, readLab, startLab, swanctl } from './lab.js';
+import { HOSTS, type LabInfo, labEnv, readLab, startLab, swanctl } from './lab.js';
 import { printLab, stopHint } from './report.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url);
 
 ignoreClosedOutput();
 try {
-  const { clients } = parseUpArgs(process.argv.slice(2));
+  const { clients, strongswan } = parseUpArgs(process.argv.slice(2));
   const loc = labEnv();
   const running = await readLab(loc);
-  let lab = running && running.prefix === loc.prefix && clients === 0 ? running : undefined;
+  const wanted = parseStrongswan(strongswan);
+  const sameVersions = (l: LabInfo) => HOSTS.every((h) => l.strongswan?.[h]?.release === wanted[h]);
+  let lab =
+    running && running.prefix === loc.prefix && clients === 0 && sameVersions(running)
+      ? running
+      : undefined;
   if (lab && !(await daemonAnswers(lab, 'moon'))) lab = undefined;
   if (lab) {
     process.stdout.write(`lab: already up at ${lab.dir}; reusing it\n`);
@@ -25,6 +30,8 @@ try {
     lab = await startLab({
       ...loc,
       clients,
+      strongswan,
+      traffic: true,
       log: (line) => process.stdout.write(`lab: ${line}\n`),
     });
     printLab(lab, Date.now() - started);

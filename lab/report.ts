@@ -6,7 +6,7 @@ export function printLab(lab: LabInfo, elapsedMs: number): void {
     `lab: up in ${(elapsedMs / 1000).toFixed(1)} s (net-net sun↔moon, carol and dave → moon${lab.clients > 0 ? `, ${lab.clients} clients venus → moon` : ''})`,
     ...HOSTS.map(
       (h) =>
-        `  ${h.padEnd(6)} ${lab.sockets[h].padEnd(32)} ns ${lab.ns[h].padEnd(12)} log ${lab.logs[h]}`,
+        `  ${h.padEnd(6)} ${lab.sockets[h].padEnd(32)} ns ${lab.ns[h].padEnd(12)} charon ${(lab.strongswan?.[h]?.version ?? '?').padEnd(6)} log ${lab.logs[h]}`,
     ),
     `  watch moon: swanctl --list-sas --uri ${lab.uris.moon}`,
     `  stop:       ${stopHint(lab)}`,

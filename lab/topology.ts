@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DaemonRoot } from './roots.js';
 
 /** The daemons of the lab. venus only initiates the scale clients (carol stays clean). */
 export const HOSTS = ['moon', 'sun', 'carol', 'dave', 'venus'] as const;
@@ -86,6 +87,8 @@ export interface LabInfo {
   clients: number;
   /** Whether moon's half-open limits were raised for scale runs. */
   scale: boolean;
+  /** Which strongSwan each host's charon is, and the Debian root it runs from (if not the host's). */
+  strongswan: Record<LabHost, DaemonRoot>;
 }
 
 export function nsName(prefix: string, role: NamespaceRole): string {
@@ -96,7 +99,16 @@ export function hostDir(dir: string, host: LabHost): string {
   return path.join(dir, host);
 }
 
-export function describeLab(dir: string, prefix: string, clients: number, scale: boolean): LabInfo {
+/** Where no root was resolved (stopping a lab needs only names): the host's own charon. */
+const HOST_CHARON: DaemonRoot = { release: '5.9', version: 'host' };
+
+export function describeLab(
+  dir: string,
+  prefix: string,
+  clients: number,
+  scale: boolean,
+  strongswan?: Record<LabHost, DaemonRoot>,
+): LabInfo {
   const per = <T>(f: (h: LabHost) => T): Record<LabHost, T> =>
     Object.fromEntries(HOSTS.map((h) => [h, f(h)])) as Record<LabHost, T>;
   const sockets = per((h) => path.join(dir, `${h}.vici`));
@@ -118,5 +130,6 @@ export function describeLab(dir: string, prefix: string, clients: number, scale:
     conns: CONNS,
     clients,
     scale,
+    strongswan: strongswan ?? per(() => HOST_CHARON),
   };
 }

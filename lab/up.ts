@@ -5,9 +5,14 @@ import { printLab } from './report.js';
 
 ignoreClosedOutput();
 try {
-  const { clients } = parseUpArgs(process.argv.slice(2));
+  const { clients, strongswan } = parseUpArgs(process.argv.slice(2));
   const started = Date.now();
-  const lab = await startLab({ clients, log: (line) => process.stdout.write(`lab: ${line}\n`) });
+  const lab = await startLab({
+    clients,
+    strongswan,
+    traffic: true,
+    log: (line) => process.stdout.write(`lab: ${line}\n`),
+  });
   printLab(lab, Date.now() - started);
 } catch (e) {
   exitWithError(e);

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { createMonitor } from '../monitor/monitor.js';
 import type { ChildRow, Monitor, MonitorSnapshot } from '../monitor/types.js';
+import { packageVersion } from '../package-info.js';
 import { TrafficAccumulator } from './accumulator.js';
 import { DaemonFeed } from './daemon-feed.js';
 import type { ListenAddress } from './listen-address.js';
@@ -20,6 +20,7 @@ import { aggregate, downReason, type View } from './view.js';
 /** How often the traffic counters are refreshed by default in exporter mode (ms). */
 export const EXPORTER_INTERVAL_MS = 30_000;
 const PRUNE_EVERY_MS = 60_000;
+const WALK_EVERY_MS = 1_000;
 
 export interface ExporterOptions {
   /** The daemon's vici socket; strongSwan's default if absent. */
@@ -52,6 +53,15 @@ export class Exporter {
   private lastIkes: MonitorSnapshot['ikes'] | undefined;
   private lastConns: MonitorSnapshot['conns'] | undefined;
   private seen = new WeakSet<ChildRow>();
+  private walkTimer: NodeJS.Timeout | undefined;
+  /** The last scrape's aggregate, kept while the rows and connections are the same objects. */
+  private aggregated:
+    | {
+        ikes: MonitorSnapshot['ikes'];
+        conns: MonitorSnapshot['conns'];
+        agg: ReturnType<typeof aggregate>;
+      }
+    | undefined;
   private wasLive = false;
   /** Set once the link was live: the next time it is live again counts as a reconnect. */
   private reconnectable = false;
@@ -89,7 +99,7 @@ export class Exporter {
       server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
     });
     this.server = server;
-    this.off = this.monitor.subscribe(() => this.onSnapshot(this.monitor.getSnapshot()));
+    this.off = this.monitor.subscribe(() => this.onSnapshot(this.monitor.getSnapshot(), false));
     this.monitor.start();
     this.feed.start();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
@@ -101,6 +111,7 @@ export class Exporter {
   async stop(): Promise<void> {
     this.off?.();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.walkTimer) clearTimeout(this.walkTimer);
     const server = this.server;
     this.server = undefined;
     server?.closeAllConnections();
@@ -123,11 +134,11 @@ export class Exporter {
   private view(): View {
     const started = performance.now();
     const snap = this.monitor.getSnapshot();
-    this.onSnapshot(snap);
+    this.onSnapshot(snap, true);
     const reason = downReason(snap);
     const live = reason === undefined;
     const agg: ReturnType<typeof aggregate> = live
-      ? aggregate(snap, this.saInfo)
+      ? this.aggregate(snap)
       : { conns: new Map(), children: new Map() };
     return {
       now: Date.now(),
@@ -148,8 +159,16 @@ export class Exporter {
     };
   }
 
+  private aggregate(snap: MonitorSnapshot): ReturnType<typeof aggregate> {
+    const a = this.aggregated;
+    if (a && a.ikes === snap.ikes && a.conns === snap.conns) return a.agg;
+    const agg = aggregate(snap, this.saInfo);
+    this.aggregated = { ikes: snap.ikes, conns: snap.conns, agg };
+    return agg;
+  }
+
   /** Fold a snapshot's counters in; rows the store did not touch keep their objects and are skipped. */
-  private onSnapshot(s: MonitorSnapshot): void {
+  private onSnapshot(s: MonitorSnapshot, now: boolean): void {
     const live = s.link.kind === 'live';
     if (live && !this.wasLive && this.reconnectable) this.reconnects++;
     if (live) this.reconnectable = true;
@@ -163,6 +182,17 @@ export class Exporter {
       }
     }
     if (s.ikes === this.lastIkes) return;
+    // During a listing of thousands of SAs the store publishes every 40 ms; walking every row
+    // each time is wasted: counters only grow, so the newest reading of each SA is enough.
+    // Rows are walked at each scrape, and at most once a second in between (so an SA that
+    // leaves without a final event still had its last counts read).
+    if (!now) {
+      this.walkTimer ??= setTimeout(() => {
+        this.walkTimer = undefined;
+        this.onSnapshot(this.monitor.getSnapshot(), true);
+      }, WALK_EVERY_MS);
+      return;
+    }
     this.lastIkes = s.ikes;
     const at = Date.now();
     for (const row of s.ikes.values()) {
@@ -231,11 +261,6 @@ function listenError(err: NodeJS.ErrnoException, at: ListenAddress): Error {
 }
 
 function swantopVersion(): string {
-  try {
-    // dist/exporter/ and source/exporter/ both sit two levels below package.json.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  // From package.json, or from the bundle when packaged (no package.json beside it).
+  return packageVersion();
 }

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { CommandError } from './errors.js';
-import type { EncodableSection, ViciSection } from './message.js';
+import type { Encodable, EncodableSection, ViciSection } from './message.js';
 import { num, text, texts } from './message.js';
 import type { Stream } from './stream.js';
 import {
+  type Algorithms,
   type Authority,
   type Certificate,
   type Connection,
@@ -11,6 +12,7 @@ import {
   type LogEvent,
   type Policy,
   type Pool,
+  parseAlgorithms,
   parseCertificate,
   parseCounters,
   parseListAuthorityEvent,
@@ -198,8 +200,9 @@ export abstract class ViciCommands extends EventEmitter {
     return this.callVoid('reload-settings', undefined, opts);
   }
 
-  async getAlgorithms(opts?: CallOptions): Promise<ViciSection> {
-    return this.call('get-algorithms', undefined, opts);
+  /** The algorithms the loaded plugins provide, and which plugin provides each. */
+  async getAlgorithms(opts?: CallOptions): Promise<Algorithms> {
+    return parseAlgorithms(await this.call('get-algorithms', undefined, opts));
   }
 
   async getCounters(args: CountersArgs = {}, opts?: CallOptions): Promise<CounterTable> {
@@ -262,8 +265,8 @@ export abstract class ViciCommands extends EventEmitter {
   }
 
   /** `{ <name>: { ...swanctl.conf connection... } }` */
-  loadConn(conns: EncodableSection, opts?: CallOptions): Promise<void> {
-    return this.callVoid('load-conn', conns, opts);
+  loadConn<T extends object>(conns: EncodableShape<T>, opts?: CallOptions): Promise<void> {
+    return this.callVoid('load-conn', conns as EncodableSection, opts);
   }
 
   unloadConn(args: NameArgs, opts?: CallOptions): Promise<void> {
@@ -339,8 +342,8 @@ export abstract class ViciCommands extends EventEmitter {
   }
 
   /** `{ <name>: { cacert, crl_uris, ... } }` */
-  loadAuthority(authority: EncodableSection, opts?: CallOptions): Promise<void> {
-    return this.callVoid('load-authority', authority, opts);
+  loadAuthority<T extends object>(authority: EncodableShape<T>, opts?: CallOptions): Promise<void> {
+    return this.callVoid('load-authority', authority as EncodableSection, opts);
   }
 
   unloadAuthority(args: NameArgs, opts?: CallOptions): Promise<void> {
@@ -350,8 +353,8 @@ export abstract class ViciCommands extends EventEmitter {
   // --- pools ---------------------------------------------------------------------------------
 
   /** `{ <name>: { addrs, dns: [...], ... } }` */
-  loadPool(pool: EncodableSection, opts?: CallOptions): Promise<void> {
-    return this.callVoid('load-pool', pool, opts);
+  loadPool<T extends object>(pool: EncodableShape<T>, opts?: CallOptions): Promise<void> {
+    return this.callVoid('load-pool', pool as EncodableSection, opts);
   }
 
   unloadPool(args: NameArgs, opts?: CallOptions): Promise<void> {
@@ -362,6 +365,53 @@ export abstract class ViciCommands extends EventEmitter {
     return parsePools(await this.call('get-pools', args, opts));
   }
 }
+
+/** Every event type strongSwan's vici plugin raises (`alert` from 6.0 on). */
+export const EVENTS = [
+  'log',
+  'control-log',
+  'ike-updown',
+  'ike-rekey',
+  'ike-update',
+  'child-updown',
+  'child-rekey',
+  'alert',
+  'list-sa',
+  'list-policy',
+  'list-conn',
+  'list-cert',
+  'list-authority',
+] as const;
+
+export type KnownEvent = (typeof EVENTS)[number];
+
+/** A known event name, or any other string (a newer daemon's event) given as a `string`. */
+export type EventName = KnownEvent | (string & {});
+
+/**
+ * listen()'s check of its names: a string literal must be a known event (so 'ike-updwon' is
+ * a compile error, with a "did you mean"), while a value typed `string` passes as it is.
+ */
+export type CheckedEventNames<T extends readonly string[]> = {
+  readonly [I in keyof T]: string extends T[I] ? T[I] : T[I] extends KnownEvent ? T[I] : KnownEvent;
+};
+
+type ShapeMember<V> = V extends Encodable | undefined
+  ? V
+  : V extends (...args: never[]) => unknown
+    ? never
+    : V extends object
+      ? EncodableShape<V>
+      : never;
+
+/**
+ * What load-conn, load-pool and load-authority take: an EncodableSection, or any object whose
+ * members are encodable, including a configuration declared as an `interface` (which has no
+ * index signature, so is not assignable to EncodableSection itself). Undefined members are
+ * left out.
+ */
+export type EncodableShape<T> =
+  T extends ReadonlyMap<string, Encodable> ? T : { readonly [K in keyof T]: ShapeMember<T[K]> };
 
 /** Every command this library has a method for, with the event it streams (if any). */
 export const COMMANDS: Readonly<Record<string, string | undefined>> = {

@@ -1,16 +1,21 @@
 // The public surface of `swantop/vici`.
 export {
   type CallOptions,
+  type CheckedEventNames,
   COMMANDS,
   type CountersArgs,
   type CounterTable,
   checkSuccess,
+  type EncodableShape,
+  EVENTS,
+  type EventName,
   type FlushCertsArgs,
   type GetPoolsArgs,
   type IdArgs,
   type InitiateArgs,
   type InstallArgs,
   type KeyIdResult,
+  type KnownEvent,
   type ListAuthoritiesArgs,
   type ListCertsArgs,
   type ListConnsArgs,
@@ -49,6 +54,7 @@ export {
   type ConnectOptions,
   Session,
   type SessionCounters,
+  type SessionEvents,
   type SessionOptions,
 } from './session.js';
 export { Stream } from './stream.js';

@@ -152,6 +152,12 @@ export class Listener implements AsyncIterableIterator<ListenEvent | null>, Even
       return Promise.reject(final);
     }
     if (this.state === 'closed') return Promise.resolve(DONE);
+    if (this.subs.size === 0) {
+      // Every name was unknown (each reported once above): nothing can ever arrive, so end
+      // rather than beat forever while deaf.
+      void this.close();
+      return Promise.resolve(DONE);
+    }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.armHeartbeat();

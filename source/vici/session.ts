@@ -1,12 +1,20 @@
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type CallOptions, checkSuccess, ViciCommands } from './commands.js';
+import {
+  type CallOptions,
+  type CheckedEventNames,
+  checkSuccess,
+  type EventName,
+  ViciCommands,
+} from './commands.js';
 import {
   CommandUnknownError,
   ConnectError,
   ConnectionClosedError,
   EncodeError,
   EventUnknownError,
+  NotASocketError,
   ProtocolError,
   TimeoutError,
 } from './errors.js';
@@ -211,11 +219,39 @@ function checkName(kind: 'command' | 'event', name: string): void {
   }
 }
 
+/** Typed `on`/`once`/`off`/`emit`: an event name the session does not emit is a type error. */
+export interface Session {
+  on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): this;
+  once<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  off<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): this;
+  addListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  removeListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  prependListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  prependOnceListener<E extends keyof SessionEvents>(
+    event: E,
+    listener: (...args: SessionEvents[E]) => void,
+  ): this;
+  emit<E extends keyof SessionEvents>(event: E, ...args: SessionEvents[E]): boolean;
+}
+
 /**
  * A VICI connection. One command in flight at a time (VICI has no sequence numbers); a queue
  * serialises commands and (un)registrations; one reader routes every packet that arrives.
  * Emits 'close' (err?: Error) exactly once.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only narrows methods EventEmitter implements
 export class Session extends ViciCommands implements ListenerHost, StreamHost {
   readonly counters: SessionCounters = {
     undeliveredEvents: 0,
@@ -305,8 +341,14 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     );
   }
 
-  /** Events of `types` (and a null heartbeat after `timeoutMs` without one). */
-  listen(types: readonly string[], opts: ListenOptions = {}): Listener {
+  /**
+   * Events of `types` (and a null heartbeat after `timeoutMs` without one). A name written as
+   * a literal must be a known event (a typo does not compile); pass others typed `string`.
+   */
+  listen<const T extends readonly EventName[]>(
+    types: CheckedEventNames<T>,
+    opts: ListenOptions = {},
+  ): Listener {
     for (const t of types) checkName('event', t);
     const listener = new Listener(types, this, opts);
     if (this.isClosed) {
@@ -673,9 +715,43 @@ function describeOp(op: Op): string {
   return op.kind === 'command' ? `command "${op.name}"` : `${op.kind} of event "${op.name}"`;
 }
 
+/**
+ * Linux answers a connect to a regular file or a directory with ECONNREFUSED, the same as a
+ * socket nobody listens on; look first, so each case gets its own reason.
+ */
+async function checkSocketPath(target: ViciTarget & { kind: 'unix' }, uri: string): Promise<void> {
+  if (process.platform === 'win32') return; // named pipes are not files to stat
+  let kind: string;
+  try {
+    const st = await stat(target.path);
+    if (st.isSocket()) return;
+    kind = st.isDirectory()
+      ? 'a directory'
+      : st.isFile()
+        ? 'a regular file'
+        : st.isFIFO()
+          ? 'a named pipe (FIFO)'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'something else';
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOTDIR') {
+      throw new ConnectError(
+        uri,
+        'ENOTDIR',
+        `no vici socket at ${target.path}: part of that path is a file, not a directory`,
+      );
+    }
+    throw connectError(target, uri, err);
+  }
+  throw new NotASocketError(uri, target.path, kind);
+}
+
 /** Open the socket, turning system errors into one actionable line. */
-function openSocket(target: ViciTarget, timeoutMs: number | undefined): Promise<net.Socket> {
+async function openSocket(target: ViciTarget, timeoutMs: number | undefined): Promise<net.Socket> {
   const uri = formatTarget(target);
+  if (target.kind === 'unix') await checkSocketPath(target, uri);
   return new Promise<net.Socket>((resolve, reject) => {
     const socket =
       target.kind === 'unix'

@@ -42,7 +42,24 @@ export interface ChildSa {
   integAlg?: string;
   integKeysize?: number;
   prfAlg?: string;
+  /** The key exchange method (6.x calls it that; 5.9 a DH group), e.g. CURVE_25519. */
   dhGroup?: string;
+  /** Additional key exchanges (RFC 9370, strongSwan 6.x), e.g. ML_KEM_768; absent when none. */
+  ake1?: string;
+  ake2?: string;
+  ake3?: string;
+  ake4?: string;
+  ake5?: string;
+  ake6?: string;
+  ake7?: string;
+  /** `yes` when per-CPU SAs are enabled for this CHILD_SA (strongSwan 6.0.2 and later). */
+  perCpuSas?: boolean;
+  /** The CPU a per-CPU SA is bound to (6.0.2 and later). */
+  cpu?: number;
+  /** Hex-encoded security label, if the CHILD_SA has one. */
+  label?: string;
+  markMaskIn?: string;
+  markMaskOut?: string;
   esn?: boolean;
   bytesIn?: number;
   packetsIn?: number;
@@ -89,7 +106,16 @@ export interface IkeSa {
   integAlg?: string;
   integKeysize?: number;
   prfAlg?: string;
+  /** The key exchange method (6.x calls it that; 5.9 a DH group), e.g. CURVE_25519. */
   dhGroup?: string;
+  /** Additional key exchanges (RFC 9370, strongSwan 6.x), e.g. ML_KEM_768; absent when none. */
+  ake1?: string;
+  ake2?: string;
+  ake3?: string;
+  ake4?: string;
+  ake5?: string;
+  ake6?: string;
+  ake7?: string;
   ppk?: boolean;
   /** Seconds since establishment, as of the listing. */
   established?: number;
@@ -103,6 +129,18 @@ export interface IkeSa {
   /** In wire order. Empty in ike-updown/ike-rekey events, which carry no children. */
   children: ChildSa[];
   raw: ViciSection;
+}
+
+type Akes = Pick<IkeSa, 'ake1' | 'ake2' | 'ake3' | 'ake4' | 'ake5' | 'ake6' | 'ake7'>;
+
+/** `ake1`...`ake7`; only the ones the daemon sent, so an SA without them has no such keys. */
+function akes(s: ViciSection): Akes {
+  const out: Record<string, string> = {};
+  for (let i = 1; i <= 7; i++) {
+    const v = str(s, `ake${i}`);
+    if (v !== undefined) out[`ake${i}`] = v;
+  }
+  return out as Akes;
 }
 
 export function parseChildSa(key: string, s: ViciSection): ChildSa {
@@ -129,6 +167,12 @@ export function parseChildSa(key: string, s: ViciSection): ChildSa {
     integKeysize: int(s, 'integ-keysize'),
     prfAlg: str(s, 'prf-alg'),
     dhGroup: str(s, 'dh-group'),
+    ...akes(s),
+    perCpuSas: flag(s, 'per-cpu-sas'),
+    cpu: int(s, 'cpu'),
+    label: str(s, 'label'),
+    markMaskIn: str(s, 'mark-mask-in'),
+    markMaskOut: str(s, 'mark-mask-out'),
     esn: flag(s, 'esn'),
     bytesIn: int(s, 'bytes-in'),
     packetsIn: int(s, 'packets-in'),
@@ -180,6 +224,7 @@ export function parseIkeSa(name: string, s: ViciSection): IkeSa {
     integKeysize: int(s, 'integ-keysize'),
     prfAlg: str(s, 'prf-alg'),
     dhGroup: str(s, 'dh-group'),
+    ...akes(s),
     ppk: flag(s, 'ppk'),
     established: int(s, 'established'),
     rekeyTime: int(s, 'rekey-time'),
@@ -298,6 +343,125 @@ export function parseLogEvent(message: ViciSection): LogEvent {
   };
 }
 
+// --- alerts (strongSwan 6.0.3 and later) ------------------------------------------------------
+
+/**
+ * The `type` values of the `alert` event, as strongSwan's vici README lists them (33 in 6.1).
+ * A daemon before 6.0.3 has no `alert` event: registering it answers EVENT_UNKNOWN.
+ */
+export const ALERT_TYPES = [
+  'radius-not-responding',
+  'shutdown-signal',
+  'local-auth-failed',
+  'peer-auth-failed',
+  'peer-addr-failed',
+  'peer-init-unreachable',
+  'invalid-ike-spi',
+  'parse-error-header',
+  'parse-error-body',
+  'retransmit-send',
+  'retransmit-send-cleared',
+  'retransmit-send-timeout',
+  'retransmit-receive',
+  'half-open-timeout',
+  'proposal-mismatch-ike',
+  'proposal-mismatch-child',
+  'ts-mismatch',
+  'ts-narrowed',
+  'install-child-sa-failed',
+  'install-child-policy-failed',
+  'unique-replace',
+  'unique-keep',
+  'keep-on-child-sa-failure',
+  'vip-failure',
+  'authorization-failed',
+  'ike-sa-expired',
+  'cert-expired',
+  'cert-revoked',
+  'cert-validation-failed',
+  'cert-no-issuer',
+  'cert-untrusted-root',
+  'cert-exceeded-path-len',
+  'cert-policy-violation',
+] as const;
+
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+/**
+ * How bad an alert is for an operator: `error` when something did not come up or was lost
+ * (authentication, proposals, selectors, installation, certificates, timeouts), `warning` when
+ * something odd happened that may pass (retransmits, garbage from the network, a shutdown, a
+ * duplicate kept out), `info` when it resolved itself or is routine (a retransmit answered,
+ * selectors narrowed, a reconnecting peer replacing its old IKE_SA).
+ */
+export type AlertSeverity = 'error' | 'warning' | 'info';
+
+const ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
+  'radius-not-responding': 'error',
+  'shutdown-signal': 'warning',
+  'local-auth-failed': 'error',
+  'peer-auth-failed': 'error',
+  'peer-addr-failed': 'error',
+  'peer-init-unreachable': 'error',
+  'invalid-ike-spi': 'warning',
+  'parse-error-header': 'warning',
+  'parse-error-body': 'warning',
+  'retransmit-send': 'warning',
+  'retransmit-send-cleared': 'info',
+  'retransmit-send-timeout': 'error',
+  'retransmit-receive': 'warning',
+  'half-open-timeout': 'error',
+  'proposal-mismatch-ike': 'error',
+  'proposal-mismatch-child': 'error',
+  'ts-mismatch': 'error',
+  'ts-narrowed': 'info',
+  'install-child-sa-failed': 'error',
+  'install-child-policy-failed': 'error',
+  'unique-replace': 'info',
+  'unique-keep': 'warning',
+  'keep-on-child-sa-failure': 'warning',
+  'vip-failure': 'error',
+  'authorization-failed': 'error',
+  'ike-sa-expired': 'error',
+  'cert-expired': 'error',
+  'cert-revoked': 'error',
+  'cert-validation-failed': 'error',
+  'cert-no-issuer': 'error',
+  'cert-untrusted-root': 'error',
+  'cert-exceeded-path-len': 'error',
+  'cert-policy-violation': 'error',
+};
+
+export function isAlertType(type: string): type is AlertType {
+  return Object.hasOwn(ALERT_SEVERITY, type);
+}
+
+/** A type this library does not know yet (a newer daemon) counts as a warning, never dropped. */
+export function alertSeverity(type: string): AlertSeverity {
+  return isAlertType(type) ? ALERT_SEVERITY[type] : 'warning';
+}
+
+/** `alert`: its type and, when the alert concerns one, the IKE_SA (without children). */
+export interface AlertEvent {
+  /** One of ALERT_TYPES, or a newer daemon's type as sent ('' if it sent none). */
+  type: AlertType | (string & {});
+  severity: AlertSeverity;
+  ike?: IkeSa;
+  raw: ViciSection;
+}
+
+export function parseAlertEvent(message: ViciSection): AlertEvent {
+  const type = str(message, 'type') ?? '';
+  let ike: IkeSa | undefined;
+  for (const [name, s] of section(message.get('ike-sa')) ?? []) {
+    if (isSectionElement(s)) {
+      ike = parseIkeSa(name, s);
+      break;
+    }
+  }
+  return { type, severity: alertSeverity(type), ...(ike ? { ike } : {}), raw: message };
+}
+
 // --- connections (list-conn) ----------------------------------------------------------------
 
 export interface AuthRound {
@@ -306,21 +470,44 @@ export interface AuthRound {
   class?: string;
   id?: string;
   eapId?: string;
+  eapType?: string;
+  eapVendor?: string;
+  xauth?: string;
+  xauthId?: string;
+  aaaId?: string;
+  caId?: string;
+  revocation?: string;
   groups: string[];
+  certPolicy: string[];
   certs: string[];
   cacerts: string[];
   raw: ViciSection;
 }
 
+/**
+ * One configured proposal, as strongSwan 6.1 lists them under `proposals` (IKE) and
+ * `esp_proposals`/`ah_proposals` (CHILD): each transform type (`encr`, `integ`, `prf`, `ke`,
+ * `ke1`..., `sn`) with its algorithms in order.
+ */
+export type ConnProposal = Record<string, string[]>;
+
 export interface ConnChild {
   name: string;
   mode?: string;
+  label?: string;
   startAction?: string;
   dpdAction?: string;
   closeAction?: string;
   localTs: string[];
   remoteTs: string[];
   rekeyTime?: number;
+  rekeyBytes?: number;
+  rekeyPackets?: number;
+  interface?: string;
+  priority?: number;
+  /** The configured ESP and AH proposals (strongSwan 6.1; absent before). */
+  espProposals?: ConnProposal[];
+  ahProposals?: ConnProposal[];
   raw: ViciSection;
 }
 
@@ -329,12 +516,36 @@ export interface Connection {
   version?: string;
   localAddrs: string[];
   remoteAddrs: string[];
+  /** The configured IKE ports (strongSwan 6.0.3 and later; absent before). */
   localPort?: number;
   remotePort?: number;
+  reauthTime?: number;
+  rekeyTime?: number;
+  unique?: string;
+  dpdDelay?: number;
+  dpdTimeout?: number;
+  ppkId?: string;
+  ppkRequired?: boolean;
+  /** The configured IKE proposals (strongSwan 6.1; absent before). */
+  proposals?: ConnProposal[];
   local: AuthRound[];
   remote: AuthRound[];
   children: ConnChild[];
   raw: ViciSection;
+}
+
+/** A proposals section (`0 { encr = [...] ... }`), or undefined where the daemon sent none. */
+function proposals(s: ViciSection, key: string): ConnProposal[] | undefined {
+  const sec = section(s.get(key));
+  if (!sec) return undefined;
+  const out: ConnProposal[] = [];
+  for (const [, p] of sec) {
+    if (!isSectionElement(p)) continue;
+    const transforms: ConnProposal = {};
+    for (const [t, v] of p) transforms[t] = texts(v);
+    out.push(transforms);
+  }
+  return out;
 }
 
 function parseAuth(key: string, s: ViciSection): AuthRound {
@@ -343,7 +554,15 @@ function parseAuth(key: string, s: ViciSection): AuthRound {
     class: str(s, 'class'),
     id: str(s, 'id'),
     eapId: str(s, 'eap_id'),
+    eapType: str(s, 'eap-type'),
+    eapVendor: str(s, 'eap-vendor'),
+    xauth: str(s, 'xauth'),
+    xauthId: str(s, 'xauth_id'),
+    aaaId: str(s, 'aaa_id'),
+    caId: str(s, 'ca_id'),
+    revocation: str(s, 'revocation'),
     groups: list(s, 'groups'),
+    certPolicy: list(s, 'cert_policy'),
     certs: list(s, 'certs'),
     cacerts: list(s, 'cacerts'),
     raw: s,
@@ -361,18 +580,28 @@ export function parseConnection(name: string, s: ViciSection): Connection {
   const children: ConnChild[] = [];
   for (const [cname, c] of section(s.get('children')) ?? []) {
     if (!isSectionElement(c)) continue;
+    const esp = proposals(c, 'esp_proposals');
+    const ah = proposals(c, 'ah_proposals');
     children.push({
       name: cname,
       mode: str(c, 'mode'),
+      label: str(c, 'label'),
       startAction: str(c, 'start_action'),
       dpdAction: str(c, 'dpd_action'),
       closeAction: str(c, 'close_action'),
       localTs: list(c, 'local-ts'),
       remoteTs: list(c, 'remote-ts'),
       rekeyTime: int(c, 'rekey_time'),
+      rekeyBytes: int(c, 'rekey_bytes'),
+      rekeyPackets: int(c, 'rekey_packets'),
+      interface: str(c, 'interface'),
+      priority: int(c, 'priority'),
+      ...(esp ? { espProposals: esp } : {}),
+      ...(ah ? { ahProposals: ah } : {}),
       raw: c,
     });
   }
+  const ike = proposals(s, 'proposals');
   return {
     name,
     version: str(s, 'version'),
@@ -380,6 +609,14 @@ export function parseConnection(name: string, s: ViciSection): Connection {
     remoteAddrs: list(s, 'remote_addrs'),
     localPort: int(s, 'local_port'),
     remotePort: int(s, 'remote_port'),
+    reauthTime: int(s, 'reauth_time'),
+    rekeyTime: int(s, 'rekey_time'),
+    unique: str(s, 'unique'),
+    dpdDelay: int(s, 'dpd_delay'),
+    dpdTimeout: int(s, 'dpd_timeout'),
+    ppkId: str(s, 'ppk_id'),
+    ppkRequired: flag(s, 'ppk_required'),
+    ...(ike ? { proposals: ike } : {}),
     local,
     remote,
     children,
@@ -494,8 +731,15 @@ export interface Certificate {
   hasPrivkey?: boolean;
   /** The certificate exactly as the daemon sent it (DER for X.509). */
   data?: Buffer;
+  /**
+   * Set only for a bare public key (`type: 'PUBKEY'`): charon sends subject, not-before and
+   * not-after for those alone, never for an X.509 certificate. For X.509, parse `data` (DER),
+   * e.g. with node:crypto's `new X509Certificate(data)`.
+   */
   subject?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notBefore?: string;
+  /** Bare public keys only (see `subject`); never set for X.509 certificates. */
   notAfter?: string;
   raw: ViciSection;
 }
@@ -518,6 +762,8 @@ export interface Policy {
   /** `<child>/<ike>` style key the daemon uses. */
   key: string;
   child?: string;
+  /** The CHILD_SA's reqid (strongSwan 6.0.2 and later send it). */
+  reqid?: number;
   ike?: string;
   mode?: string;
   localTs: string[];
@@ -532,6 +778,7 @@ export function parseListPolicyEvent(message: ViciSection): Policy[] {
     out.push({
       key,
       child: str(s, 'child'),
+      reqid: int(s, 'reqid'),
       ike: str(s, 'ike'),
       mode: str(s, 'mode'),
       localTs: list(s, 'local-ts'),
@@ -572,4 +819,58 @@ function withoutChildren(s: ViciSection): ViciSection {
   const copy: ViciSection = new Map(s);
   copy.delete('child-sas');
   return copy;
+}
+
+// --- get-algorithms ------------------------------------------------------------------------
+
+/** Algorithm name (as charon spells it, e.g. `AES_CBC`) → the plugin that provides it. */
+export type AlgorithmTable = Record<string, string>;
+
+/** What get-algorithms answers: one table per algorithm type; a type the daemon left out is empty. */
+export interface Algorithms {
+  encryption: AlgorithmTable;
+  integrity: AlgorithmTable;
+  aead: AlgorithmTable;
+  hasher: AlgorithmTable;
+  prf: AlgorithmTable;
+  xof: AlgorithmTable;
+  drbg: AlgorithmTable;
+  /** Key exchange methods: charon calls the section `dh` before 6.0 and `ke` from 6.0; both land here. */
+  ke: AlgorithmTable;
+  rng: AlgorithmTable;
+  nonceGen: AlgorithmTable;
+  /** Every section by the daemon's own name (`nonce-gen`, `dh`...), including any this type does not name. */
+  byType: Record<string, AlgorithmTable>;
+  raw: ViciSection;
+}
+
+export function parseAlgorithms(m: ViciSection): Algorithms {
+  const byType: Record<string, AlgorithmTable> = {};
+  for (const [type, section] of m) {
+    if (!(section instanceof Map)) continue;
+    const table: AlgorithmTable = {};
+    for (const [alg, plugin] of section) {
+      if (Buffer.isBuffer(plugin)) table[alg] = plugin.toString('utf8');
+    }
+    byType[type] = table;
+  }
+  const get = (...names: string[]): AlgorithmTable => {
+    const out: AlgorithmTable = {};
+    for (const n of names) Object.assign(out, byType[n]);
+    return out;
+  };
+  return {
+    encryption: get('encryption'),
+    integrity: get('integrity'),
+    aead: get('aead'),
+    hasher: get('hasher'),
+    prf: get('prf'),
+    xof: get('xof'),
+    drbg: get('drbg'),
+    ke: get('dh', 'ke'),
+    rng: get('rng'),
+    nonceGen: get('nonce-gen'),
+    byType,
+    raw: m,
+  };
 }

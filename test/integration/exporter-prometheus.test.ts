@@ -13,7 +13,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initiate } from '../../lab/daemon.js';
-import { daemonPid, nsExec, restartDaemon, run, swanctl } from '../../lab/lab.js';
+import {
+  childSas,
+  daemonPid,
+  nsExec,
+  oracleListSas,
+  restartDaemon,
+  run,
+  swanctl,
+} from '../../lab/lab.js';
 import { labInfo } from './vici-lab.js';
 
 const lab = labInfo();
@@ -129,12 +137,22 @@ async function traffic(count: number): Promise<void> {
 async function trafficSeen(count: number): Promise<number> {
   const before = (await value(BYTES_OUT)) ?? 0;
   await traffic(count);
-  const after = await until(
-    `net-net's bytes out to grow by ${count * PAYLOAD}`,
-    BYTES_OUT,
-    (v) => v !== undefined && v >= before + count * PAYLOAD,
-  );
-  return after!;
+  try {
+    const after = await until(
+      `net-net's bytes out to grow by ${count * PAYLOAD}`,
+      BYTES_OUT,
+      (v) => v !== undefined && v >= before + count * PAYLOAD,
+    );
+    return after!;
+  } catch (err) {
+    // Say whether the daemon itself counted the traffic, so a failure tells where it stopped.
+    const oracle = (await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.netNet]))
+      .flatMap(({ sa }) => childSas(sa).map((c) => `${c.uniqueid}:${c.state}:${c['bytes-out']}`))
+      .join(' ');
+    throw new Error(
+      `${(err as Error).message}; swanctl on moon: net-net CHILD_SAs ${oracle || 'none'}`,
+    );
+  }
 }
 
 async function netNetUp(): Promise<void> {

@@ -147,8 +147,12 @@ describe('swantop --once when the socket is not usable', () => {
     dir = await mkdtemp(join(tmpdir(), 'swantop-sock-'));
     const file = join(dir, 'regular');
     await writeFile(file, 'not a socket');
-    expectOneLineError(await cli(['--once', '--uri', `unix://${file}`]));
-    expectOneLineError(await cli(['--once', '--uri', `unix://${dir}`]));
+    const r1 = await cli(['--once', '--uri', `unix://${file}`]);
+    expectOneLineError(r1);
+    expect(r1.stderr).toContain(`${file} is a regular file, not a socket`);
+    const r2 = await cli(['--once', '--uri', `unix://${dir}`]);
+    expectOneLineError(r2);
+    expect(r2.stderr).toContain(`${dir} is a directory, not a socket`);
   });
 
   it('a socket in a directory the user may not enter: permission denied in one line, exit 1', async () => {
@@ -219,8 +223,8 @@ describe('the monitor when the socket goes missing or refuses', () => {
     await writeFile(path, 'not a socket');
     s = await untilSnapshot(
       m,
-      'the refusal named',
-      (x) => reasonOf(x.link).startsWith('connection refused'),
+      'the file named',
+      (x) => reasonOf(x.link) === `${path} is a regular file, not a socket: check the vici uri`,
       15_000,
     );
     expect(s.stale).toBe(true);

@@ -7,6 +7,10 @@
  * Two runs with the same prefix would tear down each other's daemons, so a run holds a lock
  * file for its whole duration and a second run waits for it. SWANTOP_TEST_LAB_PREFIX and
  * SWANTOP_TEST_LAB_DIR give a run a lab of its own instead.
+ *
+ * SWANTOP_TEST_STRONGSWAN picks the daemons' strongSwan (a lab spec: `6.1`, `moon=6.1`; the
+ * default is the host's 5.9.8). The version projects in vitest.config.ts set all three in
+ * their `env`, which is read here from the project (this module serves every project).
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
@@ -18,10 +22,16 @@ declare module 'vitest' {
   }
 }
 
-export const TEST_LAB = {
-  dir: process.env.SWANTOP_TEST_LAB_DIR || '/run/swantop-test-lab',
-  prefix: process.env.SWANTOP_TEST_LAB_PREFIX || 'swt',
-} as const;
+/** Where a project's test lab lives, and which strongSwan it runs (see the note above). */
+export function testLab(env: Record<string, string | undefined> = process.env) {
+  return {
+    dir: env.SWANTOP_TEST_LAB_DIR || '/run/swantop-test-lab',
+    prefix: env.SWANTOP_TEST_LAB_PREFIX || 'swt',
+    strongswan: env.SWANTOP_TEST_STRONGSWAN || undefined,
+  };
+}
+
+export const TEST_LAB = testLab();
 
 const LOCK_WAIT_MS = 20 * 60_000;
 
@@ -65,28 +75,34 @@ async function takeLock(path: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const lock = `/run/swantop-test-lab-${TEST_LAB.prefix}.lock`;
+  const where = testLab({ ...process.env, ...project.config.env });
+  const { strongswan, ...loc } = where;
+  const lock = `/run/swantop-test-lab-${loc.prefix}.lock`;
+  const tag = strongswan ? `test lab ${strongswan}` : 'test lab';
   await takeLock(lock);
   let lab: LabInfo;
   try {
     lab = await startLab({
-      ...TEST_LAB,
-      log: (line) => process.stderr.write(`test lab: ${line}\n`),
+      ...loc,
+      ...(strongswan ? { strongswan } : {}),
+      log: (line) => process.stderr.write(`${tag}: ${line}\n`),
     });
   } catch (e) {
     // vitest runs no teardown for a setup that threw; the daemon logs stay in the lab dir.
-    await stopLab(TEST_LAB).catch(() => {});
+    await stopLab(loc).catch(() => {});
     await rm(lock, { force: true });
-    throw new Error(`the integration tests' strongSwan lab did not start: ${(e as Error).message}`);
+    throw new Error(
+      `the integration tests' strongSwan lab${strongswan ? ` (${strongswan})` : ''} did not start: ${(e as Error).message}`,
+    );
   }
   project.provide('lab', lab);
   return async () => {
     try {
       if (process.env.SWANTOP_KEEP_TEST_LAB === '1') {
-        process.stderr.write(`test lab: left running at ${lab.dir} (SWANTOP_KEEP_TEST_LAB=1)\n`);
+        process.stderr.write(`${tag}: left running at ${lab.dir} (SWANTOP_KEEP_TEST_LAB=1)\n`);
         return;
       }
-      await stopLab(TEST_LAB);
+      await stopLab(loc);
     } finally {
       await rm(lock, { force: true });
     }

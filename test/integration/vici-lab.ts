@@ -78,3 +78,23 @@ export const certFile = (lab: LabInfo, host: LabHost) =>
 export const keyFile = (lab: LabInfo, host: LabHost) =>
   path.join(lab.dir, host, 'ecdsa', `${host}.key`);
 export const caFile = (lab: LabInfo) => path.join(lab.dir, 'pki', 'ca.pem');
+
+/** The charon a lab host runs, e.g. "6.1.0" (from the lab, which asked the binary at start). */
+export function charonOf(lab: LabInfo, host: LabHost): string {
+  const v = lab.strongswan?.[host]?.version;
+  if (!v || !/^\d+\.\d+\.\d+/.test(v))
+    throw new Error(`the lab does not say which charon ${host} runs`);
+  return v;
+}
+
+/** Whether a host's charon is `min` (e.g. "6.0.3") or later. */
+export function atLeast(lab: LabInfo, host: LabHost, min: string): boolean {
+  const a = charonOf(lab, host)
+    .split(/[.-]/)
+    .map((x) => Number.parseInt(x, 10));
+  const b = min.split('.').map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < 3; i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}

@@ -16,7 +16,7 @@ import {
   type Session,
   text,
 } from '../../source/vici/index.js';
-import { connect, labInfo, nextEvent, until } from './vici-lab.js';
+import { atLeast, connect, labInfo, nextEvent, until } from './vici-lab.js';
 
 const lab = labInfo();
 let moon: Session;
@@ -68,11 +68,17 @@ describe('list-sas', () => {
 });
 
 describe('unknown events', () => {
-  it('rejects alert (unknown to 5.9.8) with EventUnknownError and keeps log registered', async () => {
+  it('rejects alert before 6.0.3 with EventUnknownError (registers it after) and keeps log registered', async () => {
     alertAndLog = moon.listen(['alert', 'log'], { timeoutMs: 200 });
     const err = await alertAndLog.next().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EventUnknownError);
-    expect((err as EventUnknownError).event).toBe('alert');
+    if (atLeast(lab, 'moon', '6.0.3')) {
+      expect(err, 'alert is known from 6.0.3: no error, a heartbeat or an event').toMatchObject({
+        done: false,
+      });
+    } else {
+      expect(err).toBeInstanceOf(EventUnknownError);
+      expect((err as EventUnknownError).event).toBe('alert');
+    }
     // the rest of this file runs commands on this session; the checks at the end show that
     // both listeners kept receiving
   });
@@ -211,11 +217,17 @@ describe('redirect', () => {
         gateway: lab.addresses.sunIp,
       });
       expect(r).toEqual({ matches: 1 });
+      // From 6.0.2 a re-dialled CHILD_SA keeps the selectors it had negotiated (with moon:
+      // 10.1.0.0/16), which sun refuses (TS_UNACCEPTABLE): the IKE_SA moves, the CHILD_SA not.
+      const keepsSelectors = atLeast(lab, 'dave', '6.0.2');
       const moved = await until('dave established with sun', async () => {
         const sa = await daveIke();
-        return sa?.remoteHost === lab.addresses.sunIp && installed(sa) ? sa : undefined;
+        return sa?.remoteHost === lab.addresses.sunIp && (keepsSelectors || installed(sa))
+          ? sa
+          : undefined;
       });
       expect(moved.remoteId).toBe('sun.swantop.test');
+      if (keepsSelectors) expect(installed(moved)).toBeUndefined();
       const onSun = await sun.listSas({ ike: 'rw' }).collect();
       expect(onSun.map((s) => s.remoteId)).toContain('dave.swantop.test');
       await until('dave gone from moon', async () => {

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { linkSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectError, Session, UriError } from '../../source/vici/index.js';
+import { ConnectError, NotASocketError, Session, UriError } from '../../source/vici/index.js';
 import { ScriptedServer } from './scripted-server.js';
 
 let dir: string;
@@ -36,6 +36,35 @@ describe('Session.connect', () => {
     const err = await connectError(`unix://${path}`);
     expect(err.code).toBe('ENOENT');
     expect(err.message).toBe(`no vici socket at ${path}: is charon running with the vici plugin?`);
+  });
+
+  it('says a regular file, a directory or a FIFO is not a socket (Linux only says ECONNREFUSED)', async () => {
+    const file = join(dir, 'regular');
+    await writeFile(file, 'not a socket');
+    const sub = join(dir, 'sub');
+    await mkdir(sub);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, kind] of [
+      [file, 'a regular file'],
+      [sub, 'a directory'],
+      [fifo, 'a named pipe (FIFO)'],
+    ] as const) {
+      const err = await connectError(`unix://${path}`);
+      expect(err).toBeInstanceOf(NotASocketError);
+      expect(err.code).toBe('ENOTSOCK');
+      expect(err.message).toBe(`${path} is ${kind}, not a socket: check the vici uri`);
+    }
+  });
+
+  it('says so when a part of the path is a file', async () => {
+    const file = join(dir, 'regular');
+    await writeFile(file, '');
+    const err = await connectError(`unix://${file}/charon.vici`);
+    expect(err.code).toBe('ENOTDIR');
+    expect(err.message).toBe(
+      `no vici socket at ${file}/charon.vici: part of that path is a file, not a directory`,
+    );
   });
 
   it('says nobody listens on ECONNREFUSED (a socket file left behind by a dead daemon)', async () => {

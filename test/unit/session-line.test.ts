@@ -157,6 +157,22 @@ describe('registrations do not take the call timeout', () => {
   });
 });
 
+describe('a listener with nothing left to hear', () => {
+  it('ends after reporting its only name unknown, instead of beating while deaf', async () => {
+    await open();
+    void conn.serve({ events: ['log'] });
+    const l = session.listen(['alert'], { timeoutMs: 10 });
+    await l.ready;
+    await expect(l.next()).rejects.toThrow('the daemon does not know the event "alert"');
+    expect(await l.next()).toEqual({ done: true, value: undefined });
+    // with a known name beside it, it goes on (and beats)
+    const both = session.listen(['alert', 'log'], { timeoutMs: 10 });
+    await expect(both.next()).rejects.toThrow('"alert"');
+    expect((await both.next()).value).toBeNull();
+    await both.close();
+  });
+});
+
 describe('names charon would never answer', () => {
   for (const name of ['vérsion', 'ver\u0001sion', 'version\n', 'tab\there', 'del\u007f']) {
     it(`refuses the command ${JSON.stringify(name)} with EncodeError, sends nothing, stays usable`, async () => {
@@ -174,8 +190,8 @@ describe('names charon would never answer', () => {
 
   it('refuses event names outside printable ASCII before sending anything', async () => {
     await open();
-    expect(() => session.listen(['ïke-updown', 'child-updown'])).toThrow(EncodeError);
-    expect(() => session.listen(['log\u0000'])).toThrow(
+    expect(() => session.listen(['ïke-updown' as string, 'child-updown'])).toThrow(EncodeError);
+    expect(() => session.listen(['log\u0000' as string])).toThrow(
       /U\+0000 at 3: names must be printable ASCII/,
     );
     const s = session.streamedRequest('list-sas', 'list\u00a0sa');

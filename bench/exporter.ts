@@ -117,7 +117,10 @@ export async function runExporterBench(ctx: BenchContext, clients: number): Prom
     for (;;) {
       const { body } = await scrape(url);
       const up = /strongswan_connection_ike_sas_up\{connection="scale"\} (\d+)/.exec(body);
-      if (up && Number(up[1]) >= clients) break;
+      // Rows show while a listing streams in: wait for the listing's end too, so the plan
+      // read next is the one made from its measured cost.
+      const listed = sample(body, 'swantop_exporter_last_listing_timestamp_seconds');
+      if (up && Number(up[1]) >= clients && listed !== undefined) break;
       if (Date.now() - settleStart > 600_000) throw new Error('the exporter never showed every SA');
       await sleep(500);
     }

@@ -83,11 +83,19 @@ export async function runExporterBench(ctx: BenchContext, clients: number): Prom
   const pid = await ctx.lab.moonPid();
   const W = windowS(ctx, 60);
   const bench = 'exporter';
-  ctx.log(`exporter @${n}: reference (session + full list-sas per scrape every 5 s) for ${W} s`);
+  ctx.log(
+    `exporter @${n}: idle, then reference (session + full list-sas per scrape every 5 s), ${W} s each`,
+  );
   await sleep(2000);
 
   let c0 = cpuSeconds(pid);
   let t0 = Date.now();
+  await sleep(W * 1000);
+  const idle = ((cpuSeconds(pid) - c0) * 60) / ((Date.now() - t0) / 1000);
+  ctx.log(`  idle: ${idle.toFixed(2)} s charon CPU per 60 s with nothing attached`);
+
+  c0 = cpuSeconds(pid);
+  t0 = Date.now();
   const refMs: number[] = [];
   let refBytes = 0;
   while (Date.now() - t0 < W * 1000) {
@@ -192,6 +200,16 @@ export async function runExporterBench(ctx: BenchContext, clients: number): Prom
       target: large ? 1 / 25 : 1 / 2,
       bounds: 'ratio',
       note: `exporter window ${windowUsed.toFixed(0)} s holding ${listings} of its full listings; reference window ${refWindowS.toFixed(0)} s, ${refMs.length} listings`,
+    }),
+    row({
+      bench,
+      name: `exporter @${n} SAs: idle baseline, charon CPU per 60 s with nothing attached`,
+      value: idle,
+      unit: 's CPU',
+      reference: refCpu,
+      target: null,
+      bounds: 'ratio',
+      note: 'context: included in both figures above, not subtracted',
     }),
     row({
       bench,

@@ -11,6 +11,7 @@ import { runCodecBench } from './codec.js';
 import { runCpu } from './cpu.js';
 import { runDaemonCost } from './daemon-cost.js';
 import { runExporterBench } from './exporter.js';
+import { runFirstFrame } from './first-frame.js';
 import { runFreshness } from './freshness.js';
 import { runFuzz } from './fuzz.js';
 import type { BenchContext } from './lib/context.js';
@@ -19,6 +20,7 @@ import { stopTmuxServer } from './lib/tmux.js';
 import { runMemory } from './memory.js';
 import { runOutput } from './output.js';
 import { runRender } from './render.js';
+import { runRenderers } from './renderers.js';
 import { markdown, type ResultsFile } from './report.js';
 import { type BenchRow, describeTarget, fmt, fromResult, verdict } from './result.js';
 import { runVpnImpact } from './vpn-impact.js';
@@ -27,6 +29,7 @@ const ALL = [
   'codec',
   'fuzz',
   'render',
+  'renderers',
   'freshness',
   'daemon-cost',
   'vpn-impact',
@@ -34,6 +37,7 @@ const ALL = [
   'output',
   'memory',
   'exporter',
+  'first-frame',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -148,7 +152,9 @@ async function main(): Promise<void> {
         (await runFuzz(o.quick ? 100_000 : 1_000_000)).map((r) => fromResult('fuzz', r)),
       );
     if (want('render')) await attempt('render', () => runRender(ctx));
+    if (want('renderers')) await attempt('renderers', () => runRenderers(ctx));
     if (want('memory')) await attempt('memory', () => runMemory(ctx));
+    if (want('first-frame')) await attempt('first-frame', () => runFirstFrame(ctx));
     const smallest = o.sizes[0]!;
     for (const size of o.sizes) {
       if (want('freshness')) await attempt(`freshness @${size}`, () => runFreshness(ctx, size));

@@ -10,12 +10,15 @@ export class Screen {
   rows: string[][];
   private r = 0;
   private c = 0;
+  private top = 0;
+  private bottom: number;
 
   constructor(
     readonly columns: number,
     readonly height: number,
   ) {
     this.rows = Array.from({ length: height }, () => []);
+    this.bottom = height - 1;
   }
 
   text(): string {
@@ -110,6 +113,26 @@ export class Screen {
         else if ((p[0] ?? 0) === 0) {
           line.length = Math.min(line.length, this.c);
           for (let k = this.r + 1; k < this.height; k++) this.rows[k] = [];
+        }
+        break;
+      case 'r':
+        // Scroll region (top; bottom); setting it homes the cursor.
+        this.top = (p[0] ?? 1) - 1;
+        this.bottom = (p[1] ?? this.height) - 1;
+        this.r = 0;
+        this.c = 0;
+        break;
+      case 'L':
+      case 'M':
+        if (this.r >= this.top && this.r <= this.bottom) {
+          const region = this.rows.slice(this.r, this.bottom + 1);
+          const k = Math.min(n, region.length);
+          const blank = Array.from({ length: k }, (): string[] => []);
+          const moved =
+            op === 'L'
+              ? [...blank, ...region.slice(0, region.length - k)]
+              : [...region.slice(k), ...blank];
+          this.rows.splice(this.r, moved.length, ...moved);
         }
         break;
       default:

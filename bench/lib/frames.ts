@@ -1,9 +1,10 @@
 /**
- * Frames out of a terminal byte stream (what pipe-pane saw). Each Ink frame starts by putting
- * the cursor at the top of what it drew: up n lines (`ESC [ n A`) or home (`ESC [ H`), inside a
- * synchronized-output block (`ESC [ ? 2026 h`) when the terminal has it. A line is rewritten
- * when the frame erases to its end (`ESC [ K`) or erases it whole (`ESC [ 2 K`); a clear of
- * the screen (`ESC [ 2 J`) rewrites everything.
+ * Frames out of a terminal byte stream (what pipe-pane saw). A frame of swantop's screen host
+ * is one synchronized-output block (`ESC [ ? 2026 h`); Ink's own frames start by putting the
+ * cursor at the top of what they drew: up n lines (`ESC [ n A`) or home (`ESC [ H`). A line is
+ * touched when the frame moves the cursor into it (`ESC [ row ; col H`), erases to its end
+ * (`ESC [ K`) or erases it whole (`ESC [ 2 K`); a clear of the screen (`ESC [ 2 J`) rewrites
+ * everything.
  */
 const START_TOKEN = /\x1b\[\?2026h|\x1b\[H|\x1b\[2J|\x1b\[3J|\x1b\[(\d+)A/g;
 const ONLY_ESCAPES = /^(?:\x1b\[[0-9;?]*[A-Za-z])*$/;
@@ -48,7 +49,8 @@ export function splitFrames(stream: Buffer, rows: number): FrameStats {
     bytes.push(part.length);
     const rewritten = part.split('\x1b[K').length - 1;
     const erased = part.split('\x1b[2K').length - 1;
-    lines.push(part.includes('\x1b[2J') ? rows : Math.max(rewritten, erased));
+    const moved = new Set([...part.matchAll(/\x1b\[(\d+);\d+H/g)].map((m) => m[1])).size;
+    lines.push(part.includes('\x1b[2J') ? rows : Math.max(rewritten, erased, moved));
   }
   return { bytes, lines };
 }

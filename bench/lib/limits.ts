@@ -5,15 +5,17 @@
  */
 export const LIMITS = {
   inkFrame:
-    "Ink's Output (ink/build/output.js) re-tokenizes the ANSI of every line and measures every character's width (ansi-tokenize, string-width) on every frame, changed lines or not — its own floor is the reference column. It would take a line writer that caches tokenized lines (or fewer style switches per line)",
+    'a frame is React reconciling the App and Yoga laying out ~50 <Text>s (ink/build/reconciler.js, yoga-layout), then the screen host comparing rows and writing the changed cells (ui/host/line-writer.ts); the host part is well under a millisecond, the rest is the App: see appOn',
   appOn:
     'at 10,000 SAs each published change recomputes O(n) work: ui/rows.ts flatten and filterIkes over every row, store.ts computeTotals and rows.ts snapshot over every IKE_SA; it would take an incremental row model (re-flatten only the IKE_SA that changed) and totals kept by the RowTable',
   rawViews:
     "vici/views.ts keeps `raw` (the whole decoded ViciSection, a Map of Buffers) on every IkeSa and ChildSa, and monitor/rows.ts keeps those views: at 10,000 SAs that is ~61 MB of the store's ~86 MB live heap (dropping raw: heap 131 → 70 MB); store.ts drain() also holds a whole listing (all `Listed`) before applyFull. It would take not keeping raw in the store (fetch it for the details pane), interning repeated strings, and applying listings as they stream",
   ageTicks:
     'rows.ts keeps an idle row\'s old object (and its old listedAt) so the UI can skip it, and columns.ts draws AGE = now − listedAt once it passes max(3×interval, 5 s): every idle row on screen then changes its AGE text every second and is redrawn, whole. It would take a "confirmed at" time in the snapshot (per row or a map) for AGE, apart from listedAt',
+  restCost:
+    'at rest the CLI lists all 1,003 SAs every 2 s: decoding (vici/message.ts), compacting (monitor/compact.ts), comparing rows (monitor/rows.ts sameFields) and the garbage collection that follows are most of its busy time in a --cpu-prof; the screen (one React render a second, a few changed cells) is a small part. It would take listings that decode only what changed (or a longer default interval), and a machine not shared with other work: htop beside it varies as much',
   lineDiff:
-    "Ink's incremental log-update diffs by line position and rewrites a changed line whole (~260 B at 200 columns with colours); a rekey adds then removes the old CHILD_SA's line, shifting every line below it. It would take stable line positions during a rekey, or a writer that updates changed cells / uses insert-delete-line",
+    'the screen host writes only changed cells (ui/host/line-writer.ts), and moves rows by insert/delete-line when a rekey adds a CHILD_SA row; what remains is each rekey (new SPIs, state, ages of the new CHILD_SA), the header meters, and every row whose EST age ticks (seconds-old SAs tick every second, each tick a cursor move and a digit or two)',
   listedAt:
     'by design ChildRow.listedAt does not advance on an idle row (rows.ts keeps the old object for memoisation), so now − listedAt grows between changes however often the row is listed; see the "since a listing confirmed it" row for the data\'s real age',
   fullPeriod:
@@ -23,7 +25,7 @@ export const LIMITS = {
   wallTimeBudget:
     "scheduler.ts plan() compares a full listing's wall time as swantop measures it (store.ts listFull: end − start, including swantop's own event-loop stalls while it draws and the machine's load) with 5 % of the interval, so it slows down while charon spent far less; it would take measuring the daemon's part (e.g. gaps while the reader keeps up) or decoding off the main thread",
   frameLatency:
-    'an urgent change is published on setImmediate (store.ts), then Ink throttles frames to 20 fps (runApp maxFps: up to 50 ms) and a frame costs what the render rows show; it would take a cheaper frame (see render) and a higher fps cap for urgent frames',
+    'an urgent change is published on setImmediate (store.ts), and the screen host writes the frame of the commit on the next setImmediate (ui/host/render.ts, no fps cap); what is left is the App render (see appOn) and the machine: under load the event loop waits for the CPU',
   listingLock:
     "a full list-sas at 5,000 SAs holds charon's IKE_SA table lock for seconds (lab notes: ~3.3 s CPU), and exchanges wait behind it; swantop still lists in full every ≥ 60 s in budgeted mode (scheduler.ts MIN_BUDGETED_FULL_MS)",
 } as const;

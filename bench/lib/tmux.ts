@@ -36,6 +36,9 @@ export interface CliOptions {
   args?: string[];
 }
 
+/** htop's own settings for the reference, not the machine owner's: HOME points here. */
+const HTOP_HOME = `${OUT_DIR}/htop-home`;
+
 export class CliInTmux {
   private constructor(
     readonly session: string,
@@ -45,14 +48,31 @@ export class CliInTmux {
 
   static async start(o: CliOptions): Promise<CliInTmux> {
     if (!existsSync(CLI)) throw new BenchSetupError(`${CLI} is missing: run npm run build first`);
+    return CliInTmux.run([process.execPath, CLI, '--uri', o.uri, ...(o.args ?? [])], 'node', o);
+  }
+
+  /**
+   * htop with its default settings, in the same kind of window: the reference for a calm
+   * full-screen monitor's CPU and terminal output.
+   */
+  static async htop(o: { columns?: number; rows?: number } = {}): Promise<CliInTmux> {
+    mkdirSync(HTOP_HOME, { recursive: true });
+    return CliInTmux.run(['env', `HOME=${HTOP_HOME}`, 'htop'], 'htop', o);
+  }
+
+  private static async run(
+    argv: string[],
+    command: string,
+    o: { columns?: number; rows?: number },
+  ): Promise<CliInTmux> {
     mkdirSync(OUT_DIR, { recursive: true });
     const session = `cli${process.pid}-${++seq}`;
     const outFile = `${OUT_DIR}/${session}.out`;
     writeFileSync(outFile, '');
     const columns = o.columns ?? 200;
     const rows = o.rows ?? 50;
-    // The CLI waits on a line from the terminal so that pipe-pane is in place before its first
-    // byte: the count then covers everything it ever wrote.
+    // The program waits on a line from the terminal so that pipe-pane is in place before its
+    // first byte: the count then covers everything it ever wrote.
     const script = `read _ && exec "$0" "$@"`;
     await tmux(
       'new-session',
@@ -66,11 +86,7 @@ export class CliInTmux {
       'sh',
       '-c',
       script,
-      process.execPath,
-      CLI,
-      '--uri',
-      o.uri,
-      ...(o.args ?? []),
+      ...argv,
     );
     await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
     await tmux('pipe-pane', '-t', session, '-o', `cat >> ${outFile}`);
@@ -83,9 +99,9 @@ export class CliInTmux {
       const cmd = (
         await tmux('display-message', '-p', '-t', session, '#{pane_current_command}')
       ).trim();
-      if (cmd === 'node') return new CliInTmux(session, pid, outFile);
+      if (cmd === command) return new CliInTmux(session, pid, outFile);
       if (Date.now() > deadline)
-        throw new BenchSetupError(`swantop did not start in tmux (pane runs "${cmd}")`);
+        throw new BenchSetupError(`${command} did not start in tmux (pane runs "${cmd}")`);
       await sleep(50);
     }
   }
@@ -132,6 +148,7 @@ export class CliInTmux {
 
   async stop(): Promise<void> {
     try {
+      // q quits both swantop and htop.
       if (!(await this.dead())) await this.keys('q');
       const deadline = Date.now() + 3000;
       while (Date.now() < deadline && !(await this.dead())) await sleep(100);

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { createMonitor } from '../monitor/monitor.js';
 import type { ChildRow, Monitor, MonitorSnapshot } from '../monitor/types.js';
+import { packageVersion } from '../package-info.js';
 import { TrafficAccumulator } from './accumulator.js';
 import { DaemonFeed } from './daemon-feed.js';
 import type { ListenAddress } from './listen-address.js';
@@ -261,11 +261,6 @@ function listenError(err: NodeJS.ErrnoException, at: ListenAddress): Error {
 }
 
 function swantopVersion(): string {
-  try {
-    // dist/exporter/ and source/exporter/ both sit two levels below package.json.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  // From package.json, or from the bundle when packaged (no package.json beside it).
+  return packageVersion();
 }

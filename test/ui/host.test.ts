@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Box, Text } from 'ink';
 import { createElement as h, type ReactNode } from 'react';
 import { expect, test } from 'vitest';
@@ -137,4 +139,40 @@ test('unmounting settles waitUntilExit; an error passed rejects it', async () =>
   const b = mount(h(Lines, { lines: ['b'] }));
   b.screen.unmount(new Error('boom'));
   await expect(b.screen.waitUntilExit()).rejects.toThrow('boom');
+});
+
+test('drawing lines never seen before keeps no memory per line (a clock ticks for days)', () => {
+  // Ink's own text measure caches every text it measured, for good: 20,000 ticks of a
+  // 200-cell header would keep some 8 MB. The host measures swantop's (truncating) texts itself.
+  const child = fileURLToPath(new URL('./host-memory-child.tsx', import.meta.url));
+  // React's development build keeps debugging data per render; the CLI runs the production one.
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  expect(r.stderr).toBe('');
+  const { grown } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { grown: number };
+  expect(grown).toBeLessThan(1_000_000);
+});
+
+test('a row that appears mid-list moves the rows below by insert-line, not by rewriting them', async () => {
+  const list = Array.from({ length: 12 }, (_, i) => `row ${i} ${'-'.repeat(20)}`);
+  const withNew = [...list.slice(0, 3), 'a new CHILD_SA row', ...list.slice(3, 11)];
+  const { out, screen, seen } = mount(h(Lines, { lines: list }), 40, 14);
+  await tick();
+  screen.rerender(h(Lines, { lines: withNew }));
+  await tick();
+  const inserted = out.frames.at(-1)!;
+  expect(inserted).toContain('\x1b[4;12r\x1b[4;1H\x1b[1L\x1b[r');
+  expect(inserted.length).toBeLessThan(80);
+  expect(seen().slice(0, 12)).toEqual(withNew);
+  // And back: delete-line.
+  screen.rerender(h(Lines, { lines: list }));
+  await tick();
+  const removed = out.frames.at(-1)!;
+  expect(removed).toContain('\x1b[1M');
+  expect(removed.length).toBeLessThan(80);
+  expect(seen().slice(0, 12)).toEqual(list);
+  screen.unmount();
 });

@@ -8,6 +8,8 @@ export function replay(data: string, columns: number, rows: number): string[] {
   let screen = Array.from({ length: rows }, blank);
   let x = 0;
   let y = 0;
+  let top = 0;
+  let bottom = rows - 1;
   const down = () => {
     y++;
     if (y >= rows) {
@@ -55,6 +57,26 @@ export function replay(data: string, columns: number, rows: number): string[] {
           else if (params === '' || params === '0') {
             for (let i = x; i < columns; i++) screen[y]![i] = ' ';
             for (let r = y + 1; r < rows; r++) screen[r] = blank();
+          }
+          break;
+        case 'r':
+          // Scroll region; setting it homes the cursor.
+          top = parts[0] ? Number(parts[0]) - 1 : 0;
+          bottom = parts[1] ? Number(parts[1]) - 1 : rows - 1;
+          x = 0;
+          y = 0;
+          break;
+        case 'L':
+        case 'M':
+          if (y >= top && y <= bottom) {
+            const region = screen.slice(y, bottom + 1);
+            const k = Math.min(n, region.length);
+            const blanks = Array.from({ length: k }, blank);
+            const moved =
+              cmd === 'L'
+                ? [...blanks, ...region.slice(0, region.length - k)]
+                : [...region.slice(k), ...blanks];
+            screen.splice(y, moved.length, ...moved);
           }
           break;
         case 'K':

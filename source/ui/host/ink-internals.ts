@@ -19,6 +19,7 @@ export interface YogaNode {
   getComputedHeight(): number;
   getDisplay(): number;
   setWidth(width: number): void;
+  setMeasureFunc(measure: (width: number) => { width: number; height: number }): void;
   calculateLayout(width: number | undefined, height: number | undefined, direction: number): void;
 }
 

@@ -6,6 +6,9 @@ import { BLANK, blankCells, type Cells, paintCells } from './cells.js';
  * segments (the strings are usually the very same objects, from memoised components); a changed
  * row is split into cells and only the runs of cells that differ are written, each after an
  * absolute cursor move. A clock ticking from "9s" to "10s" writes those few cells, not the line.
+ * When rows moved as a block (a CHILD_SA appears during a rekey and every row below it moves
+ * down one, then back up), the terminal moves them itself: a scroll region and insert- or
+ * delete-line, a dozen bytes, instead of rewriting every row below.
  * The whole screen is drawn only after forget() (start, resize, a write from outside).
  */
 
@@ -28,6 +31,10 @@ const BEGIN_SYNC = '\x1b[?2026h';
 const END_SYNC = '\x1b[?2026l';
 /** Equal cells between two changed runs that are rewritten rather than skipped by a cursor move. */
 const JOIN_GAP = 6;
+/** Rows a block may move by, up or down, to be moved by the terminal. */
+const MAX_SHIFT = 3;
+/** Rows that must match after the move, and more than match in place, for it to pay. */
+const MIN_SHIFTED = 4;
 
 export class LineWriter {
   private rows: (Row | undefined)[] = [];
@@ -46,6 +53,33 @@ export class LineWriter {
     this.cells = [];
   }
 
+  /** Moves a block of rows on the terminal and in the cache, if that saves rewriting them. */
+  private shift(rows: readonly Row[]): string {
+    const s = findShift(this.rows, rows);
+    if (!s) return '';
+    const k = Math.abs(s.by);
+    const move = <T>(list: (T | undefined)[]) => {
+      const region = list.slice(s.top, s.bottom + 1);
+      while (region.length < s.bottom - s.top + 1) region.push(undefined);
+      const moved =
+        s.by > 0
+          ? [...new Array<T | undefined>(k).fill(undefined), ...region.slice(0, region.length - k)]
+          : [...region.slice(k), ...new Array<T | undefined>(k).fill(undefined)];
+      list.splice(s.top, moved.length, ...moved);
+    };
+    move(this.rows);
+    move(this.cells);
+    // Rows the move blanked are blank on the terminal: cache them as such.
+    for (let y = s.top; y <= s.bottom; y++) {
+      if (this.rows[y] === undefined) {
+        this.rows[y] = [];
+        this.cells[y] = blankCells(this.columns);
+      }
+    }
+    // Set the region, insert or delete at its top, reset the region (which homes the cursor).
+    return `${CSI}${s.top + 1};${s.bottom + 1}r${CSI}${s.top + 1};1H${CSI}${k}${s.by > 0 ? 'L' : 'M'}${CSI}r`;
+  }
+
   resize(columns: number, height: number): void {
     this.columns = columns;
     this.height = height;
@@ -58,6 +92,7 @@ export class LineWriter {
     const whole = this.whole;
     this.whole = false;
     if (whole) out += CLEAR_SCREEN;
+    else out += this.shift(rows);
     const style = { current: '' };
     const count = Math.min(this.height, Math.max(rows.length, this.rows.length));
     for (let y = 0; y < count; y++) {
@@ -77,6 +112,59 @@ export class LineWriter {
     if (style.current !== '') out += RESET;
     return BEGIN_SYNC + out + END_SYNC;
   }
+}
+
+export interface Shift {
+  /** First and last row of the region (0-based, inclusive). */
+  top: number;
+  bottom: number;
+  /** Rows the region's content moves: > 0 down (lines inserted at top), < 0 up (deleted). */
+  by: number;
+}
+
+/**
+ * The block move that makes most rows of `next` equal to rows of `prev`, if it beats leaving
+ * them in place: for each distance, the rows that would match, and the region they span.
+ */
+export function findShift(
+  prev: readonly (Row | undefined)[],
+  next: readonly Row[],
+): Shift | undefined {
+  const n = Math.min(prev.length, next.length);
+  let changed = 0;
+  for (let y = 0; y < n; y++) if (!sameAt(prev, next, y, y)) changed++;
+  if (changed < MIN_SHIFTED) return undefined;
+  let best: (Shift & { gain: number }) | undefined;
+  for (let by = -MAX_SHIFT; by <= MAX_SHIFT; by++) {
+    if (by === 0) continue;
+    let first = -1;
+    let last = -1;
+    let matched = 0;
+    let inPlace = 0;
+    for (let y = Math.max(0, by); y < Math.min(n, n + by); y++) {
+      if (!sameAt(prev, next, y - by, y)) continue;
+      if (sameAt(prev, next, y, y)) {
+        inPlace++;
+        continue;
+      }
+      if (first < 0) first = y;
+      last = y;
+      matched++;
+    }
+    const gain = matched - inPlace;
+    if (matched < MIN_SHIFTED || gain <= 0 || (best && gain <= best.gain)) continue;
+    // Down: the rows matched moved from y - by; up: from y + |by|, which the region must hold.
+    best =
+      by > 0
+        ? { top: first - by, bottom: last, by, gain }
+        : { top: first, bottom: last - by, by, gain };
+  }
+  return best && { top: best.top, bottom: best.bottom, by: best.by };
+}
+
+function sameAt(prev: readonly (Row | undefined)[], next: readonly Row[], p: number, q: number) {
+  const a = prev[p];
+  return a !== undefined && sameRow(a, next[q]!);
 }
 
 function sameRow(a: Row, b: Row): boolean {

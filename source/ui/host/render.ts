@@ -1,4 +1,5 @@
 import { createElement, type ReactNode } from 'react';
+import { stripSgr } from '../theme.js';
 import { displayWidth } from '../width.js';
 import {
   createNode,
@@ -63,6 +64,7 @@ export function renderScreen(node: ReactNode, options: ScreenOptions): Screen {
   exited.catch(noop);
 
   const layout = () => {
+    measureOwnTexts(root);
     root.yogaNode?.setWidth(columns);
     root.yogaNode?.calculateLayout(undefined, undefined, Yoga.DIRECTION_LTR);
   };
@@ -150,6 +152,42 @@ export function renderScreen(node: ReactNode, options: ScreenOptions): Screen {
   };
 }
 
+const measured = new WeakSet<InkElement>();
+
+/**
+ * Yoga asks each <Text> for its size when its text changed. Ink's answer re-tokenizes the ANSI
+ * and measures every character again, and caches every text it ever measured in a Map that
+ * never shrinks (ink/build/measure-text.js): a screen whose clock ticks adds a few new lines to
+ * it every second, for as long as the monitor runs. Truncating texts (all of swantop's) are
+ * measured here instead, without a cache; wrapping texts keep Ink's measure, which wraps.
+ */
+function measureOwnTexts(node: InkElement): void {
+  if (node.nodeName === 'ink-text') {
+    if (
+      node.yogaNode &&
+      !measured.has(node) &&
+      String(node.style.textWrap ?? '').startsWith('truncate')
+    ) {
+      measured.add(node);
+      node.yogaNode.setMeasureFunc((available) => measureText(textOf(node), available));
+    }
+    return;
+  }
+  for (const child of node.childNodes) if (child.nodeName !== '#text') measureOwnTexts(child);
+}
+
+/** Cells and lines of a truncating text, cut to `available` cells as truncation will. */
+function measureText(text: string, available: number): { width: number; height: number } {
+  if (text === '') return { width: 0, height: 0 };
+  const lines = text.split('\n');
+  let width = 0;
+  for (const l of lines) width = Math.max(width, displayWidth(stripSgr(l)));
+  return {
+    width: Number.isFinite(available) ? Math.min(width, available) : width,
+    height: lines.length,
+  };
+}
+
 /**
  * The screen's rows from the laid-out DOM: each <Text> is a segment at its position, as wide as
  * Yoga laid it out. Undefined when the tree holds something only Ink's renderer draws.
@@ -202,7 +240,7 @@ function textOf(node: InkElement): string {
 
 /** Whether a line needs more than `width` cells (its SGR sequences take none). */
 function mayExceed(line: string, width: number): boolean {
-  return displayWidth(line.replace(/\x1b\[[\d;:]*m/g, '')) > width;
+  return displayWidth(stripSgr(line)) > width;
 }
 
 /** The frame as Ink's own renderer draws it, one segment per line. */

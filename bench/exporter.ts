@@ -2,7 +2,7 @@
  * What Prometheus scrapes every 5 s cost charon: charon's CPU seconds (all threads) while
  * (a) a reference does what today's VICI exporters do on every scrape — a new session, a full
  * `list-sas`, a series per SA labelled with its ids — and (b) `swantop --exporter` (the built
- * CLI, defaults: 30 s interval, 5 % budget) is scraped over HTTP. The exporter's window starts
+ * CLI, defaults: 30 s interval, 2 % budget) is scraped over HTTP. The exporter's window starts
  * once its pace is steady (after its first listing, and after the second when a fresh store
  * measures a costly listing twice) and runs at least 60 s and until its next full listing has
  * ended, so it holds whole periods of the listings its scheduler spaces out; both figures are

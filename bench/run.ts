@@ -11,6 +11,7 @@ import { runCodecBench } from './codec.js';
 import { runCpu } from './cpu.js';
 import { runDaemonCost } from './daemon-cost.js';
 import { runExporterBench } from './exporter.js';
+import { runFirstFrame } from './first-frame.js';
 import { runFreshness } from './freshness.js';
 import { runFuzz } from './fuzz.js';
 import type { BenchContext } from './lib/context.js';
@@ -37,6 +38,7 @@ const ALL = [
   'output',
   'memory',
   'exporter',
+  'first-frame',
 ] as const;
 type BenchName = (typeof ALL)[number];
 
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     if (want('render')) await attempt('render', () => runRender(ctx));
     if (want('renderers')) await attempt('renderers', () => runRenderers(ctx));
     if (want('memory')) await attempt('memory', () => runMemory(ctx));
+    if (want('first-frame')) await attempt('first-frame', () => runFirstFrame(ctx));
     const smallest = o.sizes[0]!;
     for (const size of o.sizes) {
       if (want('freshness')) await attempt(`freshness @${size}`, () => runFreshness(ctx, size));

@@ -7,6 +7,8 @@
  * top-level await, which a CommonJS bundle cannot hold.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 export interface BundleResult {
@@ -32,6 +34,51 @@ const noDevtools: Plugin = {
         'throw new Error("React DevTools (DEV=true) are not part of the swantop package; run it from a checkout for that");',
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * source/ui/host/ink-internals.ts loads Ink's own files (its reconciler, DOM, <App>, renderer
+ * and yoga-layout) by path at run time, since Ink's exports map hides them. A bundle has no
+ * node_modules to find them in, and loading a second copy of Ink would break its React
+ * contexts anyway; so the bundle gets a module with static imports of the very files the
+ * bundled Ink is made of, resolved here. The build fails, naming the export, should
+ * ink-internals.ts come to export a value this does not provide.
+ */
+const inkInternals: Plugin = {
+  name: 'ink-internals',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ui[\\/]host[\\/]ink-internals\.ts$/ }, (args) => {
+      const original = readFileSync(args.path, 'utf8');
+      const inkBuild = dirname(createRequire(args.path).resolve('ink'));
+      const yoga = createRequire(join(inkBuild, 'ink.js')).resolve('yoga-layout');
+      const from = (file: string) => JSON.stringify(join(inkBuild, file));
+      const provided: Record<string, string> = {
+        reconciler: `export { default as reconciler } from ${from('reconciler.js')};`,
+        createNode: `export { createNode } from ${from('dom.js')};`,
+        InkApp: `export { default as InkApp } from ${from('components/App.js')};`,
+        inkRenderer: `export { default as inkRenderer } from ${from('renderer.js')};`,
+        Yoga: `export { default as Yoga } from ${JSON.stringify(yoga)};`,
+      };
+      const wanted = [...original.matchAll(/^export (?:const|let|function|class) (\w+)/gm)].map(
+        (m) => m[1]!,
+      );
+      const missing = wanted.filter((n) => !(n in provided));
+      if (missing.length > 0) {
+        return {
+          errors: [
+            {
+              text: `ink-internals.ts exports ${missing.join(', ')}, which packaging/bundle.ts does not provide to the bundle`,
+            },
+          ],
+        };
+      }
+      return {
+        contents: wanted.map((n) => provided[n]).join('\n'),
+        loader: 'js',
+        resolveDir: inkBuild,
+      };
+    });
   },
 };
 
@@ -63,7 +110,7 @@ export async function bundle(outfile: string): Promise<BundleResult> {
     // cli.tsx's own `process.env.NODE_ENV ??= ...` is what the define above makes redundant.
     logOverride: { 'assign-to-define': 'silent' },
     legalComments: 'external',
-    plugins: [noDevtools],
+    plugins: [noDevtools, inkInternals],
     logLevel: 'warning',
   });
   return {

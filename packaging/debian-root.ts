@@ -60,15 +60,17 @@ export function shq(word: string): string {
 }
 
 /**
- * The command line (for sh) that runs `command` inside the root with /proc, /dev and `binds`
- * mounted, and a clean environment as a login on the gateway would have it.
+ * The command (argv) that runs `command` inside the root with /proc, /dev and `binds` mounted,
+ * and a clean environment as a login on the gateway would have it. unshare ignores SIGTERM
+ * while it waits for the command, so stop a long-running one by its process group; if
+ * unshare dies anyway, --kill-child ends the command with it.
  */
-export function inRootCommand(
+export function inRootArgv(
   root: string,
   command: readonly string[],
   binds: readonly Bind[] = [],
   env: Record<string, string> = {},
-): string {
+): string[] {
   const mounts = [
     `mount -t proc proc ${shq(join(root, 'proc'))}`,
     `mount --rbind /dev ${shq(join(root, 'dev'))}`,
@@ -93,7 +95,27 @@ export function inRootCommand(
   ]
     .map(shq)
     .join(' ');
-  return `unshare --mount --propagation private --fork sh -c ${shq(`${mounts.join(' && ')} && exec ${inner}`)}`;
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--fork',
+    '--kill-child',
+    'sh',
+    '-c',
+    `${mounts.join(' && ')} && exec ${inner}`,
+  ];
+}
+
+/** The same as one command line for sh (tmux runs a session's command through the shell). */
+export function inRootCommand(
+  root: string,
+  command: readonly string[],
+  binds: readonly Bind[] = [],
+  env: Record<string, string> = {},
+): string {
+  return inRootArgv(root, command, binds, env).map(shq).join(' ');
 }
 
 /** Runs `command` inside the root and returns its output; throws with stderr on failure. */
@@ -103,7 +125,8 @@ export function inRoot(
   binds: readonly Bind[] = [],
   timeoutMs = 60_000,
 ): string {
-  const r = spawnSync('sh', ['-c', inRootCommand(root, command, binds)], {
+  const [cmd, ...args] = inRootArgv(root, command, binds);
+  const r = spawnSync(cmd!, args, {
     encoding: 'utf8',
     timeout: timeoutMs,
   });

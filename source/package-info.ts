@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * package.json's name, version and description, when a bundler has put them into the code.
  * meow reads them from the package.json nearest the module, which dist/ has but a bundle does
@@ -8,4 +10,16 @@ declare const SWANTOP_PACKAGE: { name: string; version: string; description: str
 
 export function bundledPackage(): { pkg?: { name: string; version: string; description: string } } {
   return typeof SWANTOP_PACKAGE === 'undefined' ? {} : { pkg: SWANTOP_PACKAGE };
+}
+
+/** swantop's version: the bundle's, or package.json's (one level above source/ and dist/). */
+export function packageVersion(): string {
+  const bundled = bundledPackage().pkg?.version;
+  if (bundled) return bundled;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

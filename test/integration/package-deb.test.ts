@@ -6,13 +6,19 @@
  * bash completion. Then `dpkg -r`, and nothing of it may be left. The tarball and the single
  * executable run in the same root.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildPackage } from '../../packaging/build.js';
-import { type Bind, inRoot, inRootCommand, unpackDebianRoot } from '../../packaging/debian-root.js';
+import {
+  type Bind,
+  inRoot,
+  inRootArgv,
+  inRootCommand,
+  unpackDebianRoot,
+} from '../../packaging/debian-root.js';
 import { FLAGS, STANDARD_FLAGS } from '../../source/help.js';
 import { labInfo } from './vici-lab.js';
 
@@ -158,8 +164,8 @@ describe('swantop .deb on a fresh Debian 12 without Node', () => {
     const script = [
       'source /usr/share/bash-completion/completions/swantop',
       'complete -p swantop',
-      'COMP_WORDS=(swantop --); COMP_CWORD=1; _swantop; ' + reply,
-      'COMP_WORDS=(swantop --re); COMP_CWORD=1; _swantop; ' + reply,
+      `COMP_WORDS=(swantop --); COMP_CWORD=1; _swantop; ${reply}`,
+      `COMP_WORDS=(swantop --re); COMP_CWORD=1; _swantop; ${reply}`,
     ].join('\n');
     const [registered, all, partial] = inRoot(root, ['bash', '-c', script]).trim().split('\n');
     expect(registered).toBe('complete -F _swantop swantop');
@@ -176,6 +182,36 @@ describe('swantop .deb on a fresh Debian 12 without Node', () => {
       ? readdirSync(wants, { recursive: true }).filter((f) => String(f).includes('swantop'))
       : [];
     expect(enabled).toEqual([]);
+  });
+
+  it("the exporter unit's command serves metrics from the installed package", async () => {
+    if (!built.unit) return expect(FLAGS.some((f) => f.flag === '--exporter')).toBe(false);
+    const unit = readFileSync(
+      path.join(root, 'usr/lib/systemd/system/swantop-exporter.service'),
+      'utf8',
+    );
+    const exec = /^ExecStart=(.+)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
+    expect(exec.slice(0, 2)).toEqual(['/usr/bin/swantop', '--exporter']);
+    // The unit's own command line, on a free port of this machine and the lab's moon.
+    const port = String(19_000 + (process.pid % 1000));
+    const command = [...exec.slice(0, 2), `127.0.0.1:${port}`, ...exec.slice(3), '--uri', moon];
+    const [cmd, ...args] = inRootArgv(root, command, binds);
+    // A process group of its own: unshare ignores SIGTERM while it waits, the exporter does not.
+    const child = spawn(cmd!, args, { stdio: 'ignore', detached: true });
+    try {
+      let metrics = '';
+      const deadline = Date.now() + 20_000;
+      while (!/^strongswan_up 1$/m.test(metrics) && Date.now() < deadline) {
+        await sleep(300);
+        metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
+      }
+      expect(metrics).toMatch(/^strongswan_up 1$/m);
+      expect(metrics).toContain(`swantop_build_info{version="${version}"} 1`);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
   });
 
   it('the tarball runs there too, unpacked anywhere', () => {

@@ -16,6 +16,7 @@ import { runFreshness } from './freshness.js';
 import { runFuzz } from './fuzz.js';
 import type { BenchContext } from './lib/context.js';
 import { BenchLab } from './lib/lab.js';
+import { releaseBenchLock, takeBenchLock } from './lib/lock.js';
 import { stopTmuxServer } from './lib/tmux.js';
 import { runMemory } from './memory.js';
 import { runOutput } from './output.js';
@@ -108,12 +109,16 @@ async function main(): Promise<void> {
   const lab = new BenchLab(log);
   const ctx: BenchContext = { quick: o.quick, log, lab };
   let cleaning: Promise<void> | undefined;
+  let locked = false;
   const cleanup = () => {
     cleaning ??= (async () => {
+      // Without the lock the lab and the tmux server are another run's.
+      if (!locked) return;
       await stopTmuxServer();
       await lab
         .stop()
         .catch((e: Error) => console.error(`bench: stopping the lab failed: ${e.message}`));
+      await releaseBenchLock();
     })();
     return cleaning;
   };
@@ -145,6 +150,8 @@ async function main(): Promise<void> {
   };
   const want = (n: BenchName) => o.only.includes(n);
   try {
+    await takeBenchLock(log);
+    locked = true;
     if (want('codec'))
       await attempt('codec', async () =>
         (await runCodecBench()).map((r) => fromResult('codec', r)),

@@ -10,6 +10,9 @@ import { replay } from './vt.js';
 const child = fileURLToPath(new URL('./run-app-child.tsx', import.meta.url));
 const ENTER = '\x1b[?1049h';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
+/** Bracketed paste: on with the screen, off again before it is left. */
+const PASTE_ON = '\x1b[?2004h';
+const PASTE_OFF = '\x1b[?2004l';
 
 function run(mode: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], {
@@ -28,6 +31,11 @@ function expectRestored(out: string) {
   expect(leave).toBeGreaterThan(out.lastIndexOf('conn-1'));
   // Nothing drawn after leaving but our own result line.
   expect(out.slice(leave + LEAVE.length).trim()).toMatch(/^(RESULT|REJECTED)/);
+  // Marked pastes only while the screen is up: the shell after us gets plain ones.
+  expect(out.indexOf(PASTE_ON)).toBeGreaterThan(-1);
+  expect(out.indexOf(PASTE_ON)).toBeLessThan(out.indexOf('conn-1'));
+  expect(out.lastIndexOf(PASTE_OFF)).toBeGreaterThan(out.lastIndexOf('conn-1'));
+  expect(out.lastIndexOf(PASTE_OFF)).toBeLessThan(leave);
 }
 
 describe('runApp restores the terminal', () => {

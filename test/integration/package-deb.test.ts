@@ -126,11 +126,12 @@ describe('swantop .deb on a fresh Debian 12 without Node', () => {
     );
     let screen = '';
     const deadline = Date.now() + 30_000;
-    while (!/net-net\s+\d+\s+ESTABLISHED/.test(screen) && Date.now() < deadline) {
+    // IKE_SA ids are marked [1] on screen (CHILD_SAs {2}).
+    while (!/net-net\s+\[\d+\]\s+ESTABLISHED/.test(screen) && Date.now() < deadline) {
       await sleep(200);
       screen = tmux('capture-pane', '-p');
     }
-    expect(screen, screen).toMatch(/net-net\s+\d+\s+ESTABLISHED/);
+    expect(screen, screen).toMatch(/net-net\s+\[\d+\]\s+ESTABLISHED/);
     tmux('send-keys', 'q');
     const quitBy = Date.now() + 10_000;
     while (!screen.includes('swantop exited') && Date.now() < quitBy) {

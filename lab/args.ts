@@ -70,9 +70,14 @@ export function parseStrongswan(spec: string | undefined): Record<LabHost, Relea
   return Object.fromEntries(HOSTS.map((h) => [h, per[h] ?? base])) as Record<LabHost, Release>;
 }
 
-export function parseNoArgs(argv: readonly string[]): void {
-  if (argv.length > 0)
-    throw new LabUsageError(`unknown argument "${argv[0]}" (this command takes none)`);
+/** `lab:down` takes `--purge` (also remove the lab dir) and nothing else. */
+export function parseDownArgs(argv: readonly string[]): { purge: boolean } {
+  let purge = false;
+  for (const arg of argv) {
+    if (arg === '--purge') purge = true;
+    else throw new LabUsageError(`unknown argument "${arg}" (known: --purge)`);
+  }
+  return { purge };
 }
 
 /** Prints a lab error as one line (no stack) and exits: 2 for usage, 1 for anything else. */

@@ -31,6 +31,8 @@ export interface AddClientsOptions {
   /** Give up on a client that is not up this long after its initiate (default 60 s). */
   clientTimeoutMs?: number;
   log?: (line: string) => void;
+  /** How often a progress line is logged while the run lasts (default PROGRESS_MS). */
+  progressMs?: number;
 }
 
 /**
@@ -71,7 +73,12 @@ async function drained(pid: number): Promise<EventSocketState> {
   }
 }
 
-async function addAddresses(lab: LabInfo, from: number, to: number): Promise<void> {
+async function addAddresses(
+  lab: LabInfo,
+  from: number,
+  to: number,
+  progress: (added: number) => void = () => {},
+): Promise<void> {
   const pid = await daemonPid(lab, 'venus');
   if (pid === undefined) throw new LabError(`venus' charon is not running; see ${lab.logs.venus}`);
   const batch = (lines: string[]) =>
@@ -103,6 +110,7 @@ async function addAddresses(lab: LabInfo, from: number, to: number): Promise<voi
         );
       }
     }
+    progress(Math.min(to, start + ADDR_CHUNK - 1) - from + 1);
   }
 }
 
@@ -162,77 +170,98 @@ export async function addClients(
     if (last > MAX_CLIENTS)
       throw new LabError(`the lab has room for ${MAX_CLIENTS} clients, not ${last}`);
     log(`adding ${n} clients (${clientName(first)}..${clientName(last)}) on venus`);
-    await addAddresses(lab, first, last);
+    // Progress on a clock of its own, every 5 s whatever the step is waiting on (a busy charon
+    // can hold a load-conn or an address chunk for long), so a long run never reads as a hang.
+    let status = `0 of ${n} client addresses on venus`;
+    const reporter = setInterval(
+      () => log(`${status} (${elapsed(started)})`),
+      opts.progressMs ?? PROGRESS_MS,
+    );
+    try {
+      await addAddresses(lab, first, last, (added) => {
+        status = `${added} of ${n} client addresses on venus`;
+      });
+      return await bringUp();
+    } finally {
+      clearInterval(reporter);
+    }
 
-    const events = session.listen(['child-updown']);
-    await events.ready;
-    const pending = new Map<string, number>(); // name → deadline
-    let up = 0;
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    const nudge = () => {
-      wake?.();
-      wake = undefined;
-    };
+    async function bringUp(): Promise<LabInfo> {
+      const events = session.listen(['child-updown']);
+      await events.ready;
+      const pending = new Map<string, number>(); // name → deadline
+      let up = 0;
+      let failure: Error | undefined;
+      let wake: (() => void) | undefined;
+      const nudge = () => {
+        wake?.();
+        wake = undefined;
+      };
 
-    const watch = (async () => {
-      for await (const ev of events) {
-        if (ev?.message.get('up')?.toString() !== 'yes') continue;
-        for (const key of ev.message.keys()) {
-          if (pending.delete(key)) {
-            up++;
-            nudge();
+      const watch = (async () => {
+        for await (const ev of events) {
+          if (ev?.message.get('up')?.toString() !== 'yes') continue;
+          for (const key of ev.message.keys()) {
+            if (pending.delete(key)) {
+              up++;
+              nudge();
+            }
           }
         }
-      }
-    })().catch((e: Error) => {
-      failure = e;
-      nudge();
-    });
+      })().catch((e: Error) => {
+        failure = e;
+        nudge();
+      });
 
-    let next = first;
-    let lastReport = Date.now();
-    while (up < n) {
-      if (failure) throw failure;
-      const now = Date.now();
-      for (const [name, deadline] of pending) {
-        if (deadline < now) {
-          throw new LabError(
-            `${pending.size} scale clients (first ${name}) not up after ${clientTimeoutMs / 1000} s (${up} of ${n} up); see ${lab.logs.venus} and ${lab.logs.moon}`,
-          );
+      let next = first;
+      const report = () => {
+        status = `${up} of ${n} clients up, ${pending.size} in flight`;
+      };
+      report();
+      while (up < n) {
+        if (failure) throw failure;
+        const now = Date.now();
+        for (const [name, deadline] of pending) {
+          if (deadline < now) {
+            throw new LabError(
+              `${pending.size} scale clients (first ${name}) not up after ${clientTimeoutMs / 1000} s (${up} of ${n} up); see ${lab.logs.venus} and ${lab.logs.moon}`,
+            );
+          }
+          break; // insertion order: the first pending is the oldest
         }
-        break; // insertion order: the first pending is the oldest
+        while (pending.size < concurrency && next <= last) {
+          const i = next++;
+          const name = clientName(i);
+          await session.loadConn(clientConn(lab, i));
+          pending.set(name, Date.now() + clientTimeoutMs);
+          await session.initiate({ child: name, timeout: -1 }).result;
+        }
+        report();
+        if (up < n) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 500);
+          });
+        }
       }
-      while (pending.size < concurrency && next <= last) {
-        const i = next++;
-        const name = clientName(i);
-        await session.loadConn(clientConn(lab, i));
-        pending.set(name, Date.now() + clientTimeoutMs);
-        await session.initiate({ child: name, timeout: -1 }).result;
-      }
-      if (Date.now() - lastReport > 5_000) {
-        lastReport = Date.now();
-        log(`${up} of ${n} clients up`);
-      }
-      if (up < n) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 500);
-        });
-      }
+      await events.close();
+      await watch;
+      lab.clients += n;
+      await saveLab(lab);
+      log(
+        `${n} clients up in ${((Date.now() - started) / 1000).toFixed(1)} s (${lab.clients} in all)`,
+      );
+      return lab;
     }
-    await events.close();
-    await watch;
-    lab.clients += n;
-    await saveLab(lab);
-    log(
-      `${n} clients up in ${((Date.now() - started) / 1000).toFixed(1)} s (${lab.clients} in all)`,
-    );
-    return lab;
   } finally {
     await session.close();
   }
 }
+
+/** How often a --clients run reports its progress. */
+export const PROGRESS_MS = 5_000;
+
+const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 
 /**
  * Takes every scale client down again (a real IKE DELETE, so moon drops its side too),

@@ -3,7 +3,7 @@
  * its own network namespace, joined by a bridge in `<prefix>-lan`, with vici sockets under
  * the lab dir. Used by `npm run lab:*`, the integration tests' global setup and benchmarks.
  */
-import { mkdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseStrongswan } from './args.js';
 import { addClients } from './clients.js';
@@ -26,6 +26,7 @@ import {
   type LabInfo,
   NAMESPACE_ROLES,
 } from './topology.js';
+import { startTraffic, TRAFFIC } from './traffic.js';
 
 export { parseStrongswan } from './args.js';
 export {
@@ -77,6 +78,7 @@ export {
   type LabInfo,
   type NamespaceRole,
 } from './topology.js';
+export { startTraffic, TRAFFIC } from './traffic.js';
 
 export interface LabLocation {
   /** Where sockets, configs and logs go (default /run/swantop-lab). */
@@ -99,6 +101,8 @@ export interface StartOptions extends Partial<LabLocation> {
    * the host's 5.9.8), or both comma-separated (see parseStrongswan). Default: the host's own.
    */
   strongswan?: string;
+  /** Start the small UDP stream through net-net (lab/traffic.ts) once the lab is up. */
+  traffic?: boolean;
 }
 
 const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
@@ -187,6 +191,13 @@ export async function startLab(opts: StartOptions = {}): Promise<LabInfo> {
     );
     at('checking the SAs on moon');
     await verifyBaseSas(lab);
+    if (opts.traffic) {
+      at('starting the UDP stream through net-net');
+      await startTraffic(lab);
+      log(
+        `net-net carries a small UDP stream ${lab.addresses.moonInner} → ${lab.addresses.sunInner}:${TRAFFIC.port} (${TRAFFIC.bytes} bytes every ${TRAFFIC.intervalMs / 1000} s, for up to ${TRAFFIC.maxMs / 3_600_000} h)`,
+      );
+    }
     await saveLab(lab);
     return lab;
   };
@@ -270,6 +281,35 @@ export async function stopLab(loc: Partial<LabLocation> = {}): Promise<{ removed
     rm(path.join(full.dir, STATE_FILE), { force: true }),
   ]);
   return { removed };
+}
+
+/**
+ * Removes a stopped lab's dir (logs, configs, certificates and the lab CA's private key).
+ * Only a dir that looks like a lab's (a `pki` or `moon` inside, or empty) is removed, so a
+ * mistyped SWANTOP_LAB_DIR cannot take anything else with it. Returns whether one was there.
+ */
+export async function purgeLab(loc: Partial<LabLocation> = {}): Promise<boolean> {
+  const env = labEnv();
+  const full = { dir: loc.dir ?? env.dir, prefix: loc.prefix ?? env.prefix };
+  checkLocation(full);
+  requireRoot();
+  let entries: string[];
+  try {
+    entries = await readdir(full.dir);
+  } catch {
+    return false;
+  }
+  const known = new Set(['pki', 'moon', 'sun', 'carol', 'dave', 'venus', STATE_FILE]);
+  if (entries.length > 0 && !entries.some((e) => known.has(e))) {
+    throw new LabError(
+      `${full.dir} does not look like a lab dir (no pki/ or moon/); not removing it`,
+    );
+  }
+  if ((await existingNamespaces(describeLab(full.dir, full.prefix, 0, false))).length > 0) {
+    throw new LabError(`the lab at ${full.dir} is still running; stop it first`);
+  }
+  await rm(full.dir, { recursive: true, force: true });
+  return true;
 }
 
 /** The lab recorded at a location, or undefined when none was started there. */

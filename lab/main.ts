@@ -31,6 +31,7 @@ try {
       ...loc,
       clients,
       strongswan,
+      traffic: true,
       log: (line) => process.stdout.write(`lab: ${line}\n`),
     });
     printLab(lab, Date.now() - started);

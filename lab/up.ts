@@ -10,6 +10,7 @@ try {
   const lab = await startLab({
     clients,
     strongswan,
+    traffic: true,
     log: (line) => process.stdout.write(`lab: ${line}\n`),
   });
   printLab(lab, Date.now() - started);

@@ -50,6 +50,30 @@ const KNOWN = new Set([
   'version',
 ]);
 
+/** Flags that take a value: given twice, which one was meant is a guess we do not make. */
+const VALUE_FLAGS = new Set(['uri', 'interval', 'exporter']);
+
+/**
+ * A flag with a value given twice (`--uri /a --uri /b`) is refused: for a tool that can end
+ * tunnels, acting on the wrong daemon is worse than asking. Repeated switches mean the same
+ * thing twice and pass. Runs before meow, whose own complaint is a stack trace.
+ */
+export function checkRepeats(argv: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const token of argv) {
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const name = token.slice(2).split('=')[0] ?? '';
+    if (!VALUE_FLAGS.has(name)) continue;
+    if (seen.has(name))
+      throw new UsageError(`--${name} given twice; give it once (see swantop --help)`);
+    seen.add(name);
+  }
+}
+
+/** Seconds as a person writes them: 2, 0.5, .5, 10.25 (not 0x10, 1e3 or Infinity). */
+const SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
+
 export const MIN_INTERVAL_S = 0.5;
 export const MAX_INTERVAL_S = 3600;
 
@@ -75,7 +99,7 @@ export function parseArgs(
   if (flags.interval !== undefined) {
     const seconds = Number(flags.interval);
     if (
-      flags.interval.trim() === '' ||
+      !SECONDS.test(flags.interval.trim()) ||
       !Number.isFinite(seconds) ||
       seconds < MIN_INTERVAL_S ||
       seconds > MAX_INTERVAL_S

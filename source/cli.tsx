@@ -1,26 +1,39 @@
 #!/usr/bin/env node
 import os from 'node:os';
 import meow from 'meow';
-import { parseArgs, UsageError } from './args.js';
+import { checkRepeats, parseArgs, UsageError } from './args.js';
 import { helpText } from './help.js';
 import { printOnce } from './once.js';
 import { bundledPackage } from './package-info.js';
 
-const cli = meow(helpText(), {
-  importMeta: import.meta,
-  ...bundledPackage(),
-  allowUnknownFlags: true,
-  flags: {
-    uri: { type: 'string' },
-    interval: { type: 'string' },
-    readOnly: { type: 'boolean', default: false },
-    color: { type: 'boolean', default: true },
-    once: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    exporter: { type: 'string' },
-    exporterSaInfo: { type: 'boolean', default: false },
-  },
-});
+function readFlags() {
+  try {
+    checkRepeats(process.argv.slice(2));
+    return meowFlags();
+  } catch (err) {
+    // meow's own complaints (a flag's value missing, say) are bad input too: one line, 2.
+    fail(err instanceof Error ? err.message : String(err), 2);
+  }
+}
+
+const meowFlags = () =>
+  meow(helpText(), {
+    importMeta: import.meta,
+    ...bundledPackage(),
+    allowUnknownFlags: true,
+    flags: {
+      uri: { type: 'string' },
+      interval: { type: 'string' },
+      readOnly: { type: 'boolean', default: false },
+      color: { type: 'boolean', default: true },
+      once: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      exporter: { type: 'string' },
+      exporterSaInfo: { type: 'boolean', default: false },
+    },
+  });
+
+const cli = readFlags();
 
 /**
  * The terminal is gone (the SSH session dropped, the window closed): end as a hangup does, by

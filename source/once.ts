@@ -40,31 +40,63 @@ export function formatJson(snap: OnceSnapshot): string {
   return `${JSON.stringify({ daemon: snap.daemon, totals, ikeSas }, null, 2)}\n`;
 }
 
+/** Unique ids in numeric order (the daemon lists in its own hash order). */
+const byId = (a: { uniqueid: string }, b: { uniqueid: string }) =>
+  Number(a.uniqueid) - Number(b.uniqueid) || (a.uniqueid < b.uniqueid ? -1 : 1);
+
+/**
+ * One line per IKE_SA and per CHILD_SA, each value under its own heading; ids marked as
+ * charon marks them ([1] an IKE_SA, {2} a CHILD_SA), in numeric order.
+ */
 export function formatTable(snap: OnceSnapshot): string {
-  const header = ['NAME', 'ID', 'STATE', 'VER', 'LOCAL', 'REMOTE', 'REMOTE-ID', 'ESTABLISHED'];
+  const header = [
+    'NAME',
+    'ID',
+    'STATE',
+    'VER',
+    'LOCAL',
+    'REMOTE',
+    'REMOTE-ID',
+    'ESTABLISHED',
+    'SPI-IN/OUT',
+    'SELECTORS',
+    'IN',
+    'OUT',
+  ];
   const rows: string[][] = [header];
-  for (const { sa, children } of snap.ikes) {
+  const ikes = [...snap.ikes].sort((a, b) => byId(a.sa, b.sa));
+  for (const { sa, children } of ikes) {
+    const kids = [...children].sort((a, b) => byId(a.sa, b.sa));
+    const bytes = (f: (c: (typeof kids)[number]) => number) => kids.reduce((n, c) => n + f(c), 0);
     rows.push([
       sa.name,
-      sa.uniqueid,
+      `[${sa.uniqueid}]`,
       sa.state,
       sa.version === undefined ? '' : `v${sa.version}`,
       hostPort(sa.localHost, sa.localPort),
       hostPort(sa.remoteHost, sa.remotePort),
       sa.remoteId ?? '',
       formatDuration(sa.established),
+      '',
+      sa.remoteVips.join(','),
+      formatBytes(bytes((c) => c.bytesInTotal)),
+      formatBytes(bytes((c) => c.bytesOutTotal)),
     ]);
-    for (const child of children) {
+    for (const child of kids) {
       const c = child.sa;
       rows.push([
         `└ ${c.name}`,
-        c.uniqueid,
+        `{${c.uniqueid}}`,
         c.state,
         '',
-        c.localTs.join(','),
-        c.remoteTs.join(','),
+        '',
+        '',
+        '',
+        formatDuration(c.installTime),
         `${c.spiIn ?? '-'}/${c.spiOut ?? '-'}`,
-        `in ${formatBytes(child.bytesInTotal)} out ${formatBytes(child.bytesOutTotal)}`,
+        `${c.localTs.join(',')} === ${c.remoteTs.join(',')}`,
+        formatBytes(child.bytesInTotal),
+        formatBytes(child.bytesOutTotal),
       ]);
     }
   }

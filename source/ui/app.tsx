@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Monitor } from '../monitor/types.js';
 import { renderScreen, type Screen } from './host/render.js';
+import { PASTE_OFF, PASTE_ON } from './input.js';
 import { sanitize } from './sanitize.js';
 import { App } from './screen.js';
 
@@ -67,8 +68,10 @@ export class NotATerminalError extends Error {
 
 export type RunResult = { reason: 'quit' } | { reason: 'signal'; signal: NodeJS.Signals };
 
-const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
-const LEAVE_ALT = '\x1b[?25h\x1b[?1049l';
+// Bracketed paste on while the screen is up (input.ts reads a paste as text, never as keys),
+// and off again on every way out, so the shell after us does not get marked pastes.
+const ENTER_ALT = `\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l${PASTE_ON}`;
+const LEAVE_ALT = `${PASTE_OFF}\x1b[?25h\x1b[?1049l`;
 /** After a crash the terminal is restored at once; the process exits this soon if nobody else ends it. */
 const CRASH_EXIT_MS = 1000;
 

@@ -48,7 +48,10 @@ export interface ColumnDef {
   sort?: SortColumn;
 }
 
-/** In display order. */
+/**
+ * In display order. Priorities keep what tells SAs apart longest (name, id, state, the peer's
+ * identity and address): road warriors often share a connection name and an address.
+ */
 export const SA_COLUMNS: readonly ColumnDef[] = [
   {
     id: 'name',
@@ -60,11 +63,11 @@ export const SA_COLUMNS: readonly ColumnDef[] = [
     priority: 0,
     sort: 'name',
   },
-  { id: 'id', title: 'ID', width: 5, align: 'right', priority: 2, sort: 'id' },
+  { id: 'id', title: 'ID', width: 5, max: 9, align: 'right', priority: 2, sort: 'id' },
   { id: 'state', title: 'STATE', width: 11, align: 'left', priority: 1, sort: 'state' },
   { id: 'ver', title: 'V', width: 2, align: 'left', priority: 12, sort: 'ver' },
   { id: 'local', title: 'LOCAL', width: 21, max: 30, align: 'left', priority: 11, sort: 'local' },
-  { id: 'remote', title: 'REMOTE', width: 21, max: 30, align: 'left', priority: 3, sort: 'remote' },
+  { id: 'remote', title: 'REMOTE', width: 21, max: 30, align: 'left', priority: 4, sort: 'remote' },
   {
     id: 'rid',
     title: 'REMOTE-ID',
@@ -72,17 +75,17 @@ export const SA_COLUMNS: readonly ColumnDef[] = [
     want: 22,
     max: 40,
     align: 'left',
-    priority: 7,
+    priority: 3,
     sort: 'rid',
   },
-  { id: 'est', title: 'EST', width: 6, align: 'right', priority: 6, sort: 'est' },
-  { id: 'rekey', title: 'REKEY', width: 6, align: 'right', priority: 4, sort: 'rekey' },
+  { id: 'est', title: 'EST', width: 6, align: 'right', priority: 7, sort: 'est' },
+  { id: 'rekey', title: 'REKEY', width: 6, align: 'right', priority: 5, sort: 'rekey' },
   { id: 'spis', title: 'SPI-IN/OUT', width: 17, align: 'left', priority: 13 },
   { id: 'ts', title: 'SELECTORS', width: 20, want: 32, max: 60, align: 'left', priority: 14 },
   { id: 'bin', title: 'IN', width: 6, align: 'right', priority: 10, sort: 'bin' },
   { id: 'bout', title: 'OUT', width: 6, align: 'right', priority: 10, sort: 'bout' },
-  { id: 'rin', title: 'IN/s', width: 7, align: 'right', priority: 5, sort: 'rin' },
-  { id: 'rout', title: 'OUT/s', width: 7, align: 'right', priority: 5, sort: 'rout' },
+  { id: 'rin', title: 'IN/s', width: 7, align: 'right', priority: 6, sort: 'rin' },
+  { id: 'rout', title: 'OUT/s', width: 7, align: 'right', priority: 6, sort: 'rout' },
   { id: 'age', title: 'AGE', width: 4, align: 'right', priority: 8 },
 ];
 
@@ -101,29 +104,49 @@ export interface PlacedColumn {
 
 const GAP = 1;
 
-/** The columns that fit `total` cells, in display order, flexible ones widened to fill. */
-export function layoutColumns(defs: readonly ColumnDef[], total: number): PlacedColumn[] {
+/** The widest cell of each column in the rows shown, by column id. */
+export type ContentWidths = Partial<Record<string, number>>;
+
+/**
+ * A flexible column sized to what it holds: never wider than its widest cell (or its title,
+ * with room for the sort mark), never narrower than that either while its maximum allows.
+ */
+function fitted(d: ColumnDef, content: ContentWidths | undefined): ColumnDef {
+  const w = content?.[d.id];
+  if (w === undefined || d.max === undefined) return d;
+  const need = Math.min(d.max, Math.max(w, d.title.length + 1));
+  return { ...d, width: Math.min(d.width, need), want: need, max: need };
+}
+
+/**
+ * The columns that fit `total` cells, in display order, flexible ones widened to fill. With
+ * `content`, flexible columns follow their contents: a short name takes few cells.
+ */
+export function layoutColumns(
+  all: readonly ColumnDef[],
+  total: number,
+  content?: ContentWidths,
+): PlacedColumn[] {
+  const defs = content ? all.map((d) => fitted(d, content)) : all;
   const byPriority = [...defs].sort((a, b) => a.priority - b.priority);
-  const chosen = new Set<ColumnDef>();
+  const chosen = new Map<ColumnDef, number>();
   let used = 0;
-  for (const d of byPriority) {
-    const need = d.width + (chosen.size > 0 ? GAP : 0);
-    if (used + need > total) {
-      // Equal priorities go together or not at all (IN with OUT); lower ones may still fit.
-      continue;
-    }
-    chosen.add(d);
-    used += need;
+  // Columns of equal priority (IN with OUT) go together or not at all; lower ones may still fit.
+  const groups = new Map<number, ColumnDef[]>();
+  for (const d of byPriority) groups.set(d.priority, [...(groups.get(d.priority) ?? []), d]);
+  for (const group of groups.values()) {
+    // Sized to its contents, a column asks for all of them first, for its minimum if that is
+    // all there is room for: what ranks higher is shown whole before what ranks lower.
+    const full = group.map((d) => (content && d.max !== undefined ? (d.want ?? d.width) : d.width));
+    const least = group.map((d) => d.width);
+    const cost = (ws: number[]) =>
+      ws.reduce((n, w) => n + w, 0) + GAP * (chosen.size > 0 ? ws.length : ws.length - 1);
+    const ws = used + cost(full) <= total ? full : used + cost(least) <= total ? least : undefined;
+    if (!ws) continue;
+    used += cost(ws);
+    for (const [i, d] of group.entries()) chosen.set(d, ws[i]!);
   }
-  // Keep paired columns together: drop a lone half.
-  for (const d of [...chosen]) {
-    const twins = defs.filter((x) => x.priority === d.priority);
-    if (twins.length > 1 && !twins.every((t) => chosen.has(t))) {
-      chosen.delete(d);
-      used -= d.width + GAP;
-    }
-  }
-  const placed = defs.filter((d) => chosen.has(d)).map((def) => ({ def, width: def.width }));
+  const placed = defs.filter((d) => chosen.has(d)).map((def) => ({ def, width: chosen.get(def)! }));
   // Spare cells go round the flexible columns one at a time, so each grows evenly.
   let spare = total - used;
   const flex = placed.filter((p) => p.def.max !== undefined);
@@ -204,7 +227,8 @@ function ikeCells(
   const age = countersAge(r.listedAt, r.key, ctx);
   return {
     name: { text: `${marker}${sanitize(s.name)}`, style: { bold: true } },
-    id: { text: sanitize(s.uniqueid) },
+    // As charon's log marks them: [1] an IKE_SA, {2} a CHILD_SA (their ids are separate).
+    id: { text: `[${sanitize(s.uniqueid)}]` },
     state: stateCell(s.state, ctx),
     ver: { text: s.version === undefined ? '' : `v${s.version}` },
     local: { text: sanitize(hostPort(s.localHost, s.localPort)) },
@@ -239,7 +263,7 @@ function childCells(
   const spis = s.spiIn || s.spiOut ? `${sanitize(s.spiIn)}/${sanitize(s.spiOut)}` : '';
   return {
     name: { text: `${last ? '└' : '├'}─${sanitize(s.name)}` },
-    id: { text: sanitize(s.uniqueid) },
+    id: { text: `{${sanitize(s.uniqueid)}}` },
     state: stateCell(s.state, ctx),
     ver: { text: '' },
     local: { text: sanitize([s.protocol, s.mode].filter(Boolean).join(' ')), style: { dim: true } },

@@ -62,7 +62,8 @@ export function upCounts(ikes: ReadonlyMap<string, IkeRow>): Map<string, number>
 export const CONN_COLUMNS: readonly ColumnDef[] = [
   { id: 'name', title: 'NAME', width: 14, max: 28, align: 'left', priority: 0 },
   { id: 'state', title: 'UP', width: 5, align: 'right', priority: 1 },
-  { id: 'ver', title: 'VER', width: 6, align: 'left', priority: 4 },
+  // IKEv1/2 is the longest version the daemon names.
+  { id: 'ver', title: 'VER', width: 7, align: 'left', priority: 4 },
   { id: 'local', title: 'LOCAL', width: 16, max: 30, align: 'left', priority: 3 },
   { id: 'remote', title: 'REMOTE', width: 16, max: 30, align: 'left', priority: 2 },
   { id: 'rid', title: 'AUTH L/R', width: 14, max: 24, align: 'left', priority: 5 },

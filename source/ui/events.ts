@@ -52,6 +52,8 @@ export interface EventsBody {
   maxLevel: number;
   following: boolean;
   paused: boolean;
+  /** The text filter, to say that nothing matches it rather than that nothing came. */
+  filter?: string;
   theme: Theme;
   width: number;
 }
@@ -75,7 +77,13 @@ export function eventsBodyLines(b: EventsBody): string[] {
     }),
   ];
   if (b.shown.length === 0) {
-    lines.push(t.paint(fitWidth('  no events yet', b.width), { dim: true }));
+    const why =
+      b.log.entries.length === 0
+        ? 'no events yet'
+        : b.filter?.trim()
+          ? `no event matches "${sanitize(b.filter)}"${b.maxLevel < 4 ? ` at level ≤ ${b.maxLevel}` : ''} (Esc clears)`
+          : `no event at level ≤ ${b.maxLevel} (l shows more)`;
+    lines.push(t.paint(fitWidth(`  ${why}`, b.width), { dim: true }));
     return lines;
   }
   const top = eventsTop(b.shown.length, rows, b.top, b.following);

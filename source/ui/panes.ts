@@ -1,37 +1,10 @@
-import type { MonitorSnapshot, Target } from '../monitor/types.js';
-import type { ViewId } from './keymap.js';
+import type { MonitorSnapshot } from '../monitor/types.js';
 import { sanitize } from './sanitize.js';
+import { type Confirm, statusShown, type UiState } from './state.js';
 import type { Theme } from './theme.js';
-import { fitWidth, truncate } from './width.js';
+import { displayWidth, fitWidth, truncate } from './width.js';
 
 /* Pieces of the screen around the views: overlay panes, the progress panel, the status line. */
-
-export type Prompt =
-  | { kind: 'filter'; view: ViewId; text: string }
-  | { kind: 'redirect'; targets: Target[]; text: string; error?: string };
-
-export interface Confirm {
-  question: string;
-  run: () => void;
-}
-
-export interface Status {
-  at: number;
-  level: 'info' | 'error';
-  text: string;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-export function describeTargets(ts: readonly Target[]): string {
-  if (ts.length === 1) {
-    const t = ts[0]!;
-    return `${t.kind === 'ike' ? 'IKE_SA' : 'CHILD_SA'} ${sanitize(t.name)} #${sanitize(t.uniqueid)}`;
-  }
-  return plural(ts.length, 'SA');
-}
 
 export function pad(lines: string[], height: number, width: number): string[] {
   const out = lines.slice(0, height);
@@ -80,30 +53,56 @@ export function progressLines(
   return [head, ...tail];
 }
 
+/** The targets of a question, above the status line that asks it. */
+export function confirmLines(c: Confirm, theme: Theme, width: number, max: number): string[] {
+  if (c.details.length === 0) return [];
+  const lines = c.details.slice(0, max - 1).map((l) => fitWidth(`   ${l}`, width));
+  return [
+    theme.paint(fitWidth(' these would be affected:', width), { fg: 'yellow', bold: true }),
+    ...lines.map((l) => theme.paint(l, { fg: 'yellow' })),
+  ];
+}
+
+/** Text with the cursor drawn in it. */
+function withCursor(text: string, cursor: number): string {
+  const chars = [...text];
+  return `${sanitize(chars.slice(0, cursor).join(''))}▏${sanitize(chars.slice(cursor).join(''))}`;
+}
+
 export function statusLine(o: {
-  prompt: Prompt | undefined;
-  confirm: Confirm | undefined;
-  status: Status | undefined;
-  snapStatus: MonitorSnapshot['status'];
+  state: UiState;
+  snap: MonitorSnapshot;
+  now: number;
   theme: Theme;
   width: number;
 }): string {
-  const { theme: t, width } = o;
-  if (o.confirm)
-    return t.paint(fitWidth(`${o.confirm.question} (y/n)`, width), { fg: 'yellow', bold: true });
-  if (o.prompt?.kind === 'filter')
-    return fitWidth(`/${sanitize(o.prompt.text)}▏  Enter keeps · Esc clears`, width);
-  if (o.prompt?.kind === 'redirect') {
-    const q = `Redirect ${describeTargets(o.prompt.targets)} to: ${sanitize(o.prompt.text)}▏`;
-    const err = o.prompt.error ? ` ✗ ${sanitize(o.prompt.error)}` : '  Enter sends · Esc cancels';
+  const { theme: t, width, state } = o;
+  const { confirm, prompt } = state;
+  if (confirm)
+    return t.paint(fitWidth(`${confirm.question} (y/n)`, width), { fg: 'yellow', bold: true });
+  if (prompt?.kind === 'filter')
+    return fitWidth(`/${withCursor(prompt.text, prompt.cursor)}  Enter keeps · Esc clears`, width);
+  if (prompt?.kind === 'redirect') {
+    const q = `Redirect ${describe(prompt.targets)} to: ${withCursor(prompt.text, prompt.cursor)}`;
+    const note = prompt.error
+      ? ` ✗ ${sanitize(prompt.error)}`
+      : prompt.warning
+        ? ` ! ${sanitize(prompt.warning)}`
+        : '  Enter sends · Esc cancels · a hostname is resolved by the peer';
+    const rest = Math.max(0, width - Math.min(width, displayWidth(q)));
     return (
       t.paint(truncate(q, width), { fg: 'yellow', bold: true }) +
-      t.paint(fitWidth(err, Math.max(0, width - Math.min(width, q.length))), {
-        fg: o.prompt.error ? 'red' : undefined,
+      t.paint(fitWidth(note, rest), {
+        fg: prompt.error ? 'red' : prompt.warning ? 'yellow' : undefined,
       })
     );
   }
-  const s = o.snapStatus && (!o.status || o.snapStatus.at > o.status.at) ? o.snapStatus : o.status;
+  const s = statusShown(state, o.snap, o.now);
   if (!s) return ' '.repeat(width);
   return t.paint(fitWidth(sanitize(s.text), width), { fg: s.level === 'error' ? 'red' : 'green' });
+}
+
+function describe(ts: readonly { name: string; uniqueid: string }[]): string {
+  if (ts.length === 1) return `IKE_SA ${sanitize(ts[0]!.name)}[${sanitize(ts[0]!.uniqueid)}]`;
+  return `${ts.length} IKE_SAs`;
 }

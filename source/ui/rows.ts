@@ -184,6 +184,9 @@ function sum<T>(xs: readonly T[], f: (x: T) => number): number {
   return n;
 }
 
+/** Numbers inside names compare as numbers: c2 before c10, as a person reads them. */
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
 /** Missing values sort last in both directions; numbers before strings. */
 function compareKeys(a: Key, b: Key, desc: boolean): number {
   if (a === b) return 0;
@@ -193,18 +196,31 @@ function compareKeys(a: Key, b: Key, desc: boolean): number {
   if (typeof a === 'number' && typeof b === 'number') r = a - b;
   else if (typeof a === 'number') r = -1;
   else if (typeof b === 'number') r = 1;
-  else r = a < b ? -1 : a > b ? 1 : 0;
+  else r = natural.compare(a, b);
   return desc ? -r : r;
+}
+
+/** Equal keys keep a fixed order whatever the direction: ascending unique id. */
+function byId(a: string, b: string): number {
+  return Number(a) - Number(b) || natural.compare(a, b);
 }
 
 export function sortIkes(rows: readonly Matched[], sort: SortSpec): Matched[] {
   const keyed = rows.map((m, i) => ({ m, i, k: ikeSortKey(m.ike, sort.column) }));
-  keyed.sort((x, y) => compareKeys(x.k, y.k, sort.desc) || x.i - y.i);
+  keyed.sort(
+    (x, y) =>
+      compareKeys(x.k, y.k, sort.desc) ||
+      byId(x.m.ike.sa.uniqueid, y.m.ike.sa.uniqueid) ||
+      x.i - y.i,
+  );
   return keyed.map(({ m }) => {
     if (m.children.length < 2) return m;
     const kids = m.children.map((c, i) => ({ c, i, k: childSortKey(c, sort.column) }));
     if (kids.every((k) => k.k === undefined)) return m;
-    kids.sort((x, y) => compareKeys(x.k, y.k, sort.desc) || x.i - y.i);
+    kids.sort(
+      (x, y) =>
+        compareKeys(x.k, y.k, sort.desc) || byId(x.c.sa.uniqueid, y.c.sa.uniqueid) || x.i - y.i,
+    );
     return { ike: m.ike, children: kids.map((k) => k.c) };
   });
 }

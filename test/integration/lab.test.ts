@@ -20,8 +20,10 @@ import {
   restartDaemon,
   run,
   startLab,
+  startTraffic,
   stopLab,
   swanctlRaw,
+  TRAFFIC,
 } from '../../lab/lab.js';
 
 const lab: LabInfo = inject('lab');
@@ -133,6 +135,32 @@ describe('the lab', () => {
     expect(Number(after?.['packets-out'])).toBeGreaterThan(Number(before?.['packets-out'] ?? 0));
   });
 
+  it('lab:up’s UDP stream moves net-net’s byte counters both ways, and stops with its process', async () => {
+    const counts = async () => {
+      const [netNet] = await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.netNet]);
+      const child = childSas(netNet!.sa).find((c) => c.state === 'INSTALLED');
+      return { out: Number(child?.['bytes-out']), in: Number(child?.['bytes-in']) };
+    };
+    const before = await counts();
+    const pid = await startTraffic(lab);
+    try {
+      await waitFor('the stream through net-net', async () => {
+        const now = await counts();
+        return now.out >= before.out + 3 * TRAFFIC.bytes && now.in > before.in ? now : undefined;
+      });
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    await waitFor('the stream to stop', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+  });
+
   it('gives carol and dave virtual IPs from moon’s pool over certificate-authenticated IKE_SAs', async () => {
     const sas = await oracleListSas(lab.sockets.moon);
     const vips: string[] = [];
@@ -229,9 +257,22 @@ describe('the lab', () => {
 
   it('brings up 200 scale clients from venus, each with an INSTALLED CHILD_SA, and takes them down again', async () => {
     const before = lab.clients;
-    await addClients(lab, 200);
+    // Progress every 250 ms here (5 s by default): no stretch of the run may go unreported.
+    const lines: { at: number; line: string }[] = [];
+    const t0 = Date.now();
+    await addClients(lab, 200, {
+      progressMs: 250,
+      log: (line) => lines.push({ at: Date.now(), line }),
+    });
+    const t1 = Date.now();
     try {
       expect(lab.clients).toBe(before + 200);
+      const times = [t0, ...lines.map((l) => l.at), t1];
+      const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+      expect(Math.max(...gaps), lines.map((l) => l.line).join(' | ')).toBeLessThan(1_500);
+      expect(
+        lines.some((l) => /client addresses on venus|clients up, \d+ in flight/.test(l.line)),
+      ).toBe(true);
       const onMoon = await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.scale]);
       expect(onMoon).toHaveLength(200);
       expect(onMoon.every((s) => isUp(s.sa))).toBe(true);
@@ -375,6 +416,54 @@ describe('the lab commands', () => {
       expect(res.stdout).toBe('');
     });
   }
+
+  it('npm run lab as a user who is not root: one line before anything is built, exit 2', async () => {
+    const res = await run(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', 'npm', 'run', '--silent', 'lab'],
+      { allowFailure: true, timeoutMs: 60_000 },
+    );
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      'lab: the lab needs root to create network namespaces',
+    ]);
+    expect(res.stdout).toBe('');
+  });
+
+  it('lab:down keeps the lab dir and says so; lab:down -- --purge removes it', async () => {
+    const dir = `${lab.dir}-purge`;
+    const env = {
+      ...process.env,
+      SWANTOP_LAB_DIR: dir,
+      SWANTOP_LAB_PREFIX: `${lab.prefix.slice(0, 7)}p`,
+    };
+    await run('mkdir', ['-p', `${dir}/pki`, `${dir}/moon`]);
+    await run('touch', [`${dir}/pki/ca.key`, `${dir}/moon/charon.log`]);
+    const kept = await run(tsx, ['lab/down.ts'], { env, timeoutMs: 60_000 });
+    expect(kept.stdout).toContain(
+      `lab: kept ${dir} (logs, configs, the lab CA's key); remove it with: npm run lab:down -- --purge`,
+    );
+    expect((await run('ls', [dir])).stdout.split('\n')).toContain('pki');
+    const purged = await run(tsx, ['lab/down.ts', '--purge'], { env, timeoutMs: 60_000 });
+    expect(purged.stdout).toContain(`lab: removed ${dir}`);
+    expect((await run('test', ['-e', dir], { allowFailure: true })).code).toBe(1);
+    // Not a lab's dir: refused with one line, nothing removed.
+    await run('mkdir', ['-p', `${dir}/precious`]);
+    try {
+      const refused = await run(tsx, ['lab/down.ts', '--purge'], {
+        env,
+        allowFailure: true,
+        timeoutMs: 60_000,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        `lab: ${dir} does not look like a lab dir (no pki/ or moon/); not removing it`,
+      );
+      expect((await run('ls', [dir])).stdout.trim()).toBe('precious');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses a release it cannot fetch with one line naming it and exit 2, and starts nothing', async () => {
     const cache = `/tmp/swantop-lab-test-cache-${process.pid}`;

@@ -133,6 +133,25 @@ export class TmuxSession {
     await this.press(['send-keys', '-t', this.target, '-l', text]);
   }
 
+  /**
+   * Pastes text as tmux's paste-buffer does: in one write, and wrapped in the bracketed-paste
+   * markers when `bracketed` and the program asked for them (as a terminal's paste does).
+   * Without `bracketed` it is a terminal that knows no bracketed paste.
+   */
+  async paste(text: string, o: { bracketed: boolean }): Promise<void> {
+    const buffer = `${this.name}-paste`;
+    await tmux(['set-buffer', '-b', buffer, text]);
+    await this.press([
+      'paste-buffer',
+      '-d',
+      '-b',
+      buffer,
+      ...(o.bracketed ? ['-p'] : []),
+      '-t',
+      this.target,
+    ]);
+  }
+
   /** Types text literally, one character at a time, like a person. */
   async type(text: string): Promise<void> {
     for (const ch of text) await this.press(['send-keys', '-t', this.target, '-l', ch]);
@@ -291,7 +310,7 @@ export interface SwantopOptions {
    * reaps swantop itself; tmux 3.3a was seen leaving an exited pane command a zombie, its status
    * never known.
    */
-  around?: { before: string; after: string };
+  around?: { before: string; after: string; finally?: string };
 }
 
 /** Starts `node dist/cli.js --uri <uri> ...args` in a fresh tmux session. */
@@ -305,7 +324,7 @@ export async function startSwantop(uri: string, o: SwantopOptions): Promise<Tmux
         'sh',
         '-c',
         // The shell stays, as a person's would, so the pane shows what it leaves behind.
-        `printf '%s\\n' ${shellQuote(o.around.before)}; ${argv.map(shellQuote).join(' ')}; printf '%s %s\\n' ${shellQuote(o.around.after)} "$?"; exec sleep 3600`,
+        `printf '%s\\n' ${shellQuote(o.around.before)}; ${argv.map(shellQuote).join(' ')}; printf '%s %s\\n' ${shellQuote(o.around.after)} "$?"; exec ${o.around.finally ?? 'sleep 3600'}`,
       ]
     : argv;
   return TmuxSession.start({
@@ -334,13 +353,14 @@ export interface SaRow {
   selected: boolean;
 }
 
-const IKE_ROW = /^[ *]([-+ ])(\S+)\s+(\d+) ([A-Z_]+)\b/;
-const CHILD_ROW = /^[ *][└├]─(\S+)\s+(\d+) ([A-Z_]+)\b/;
+// Ids as the screen marks them: [1] an IKE_SA, {2} a CHILD_SA.
+const IKE_ROW = /^[ *]([-+ ])(\S+)\s+\[(\d+)\] ([A-Z_]+)\b/;
+const CHILD_ROW = /^[ *][└├]─(\S+)\s+\{(\d+)\} ([A-Z_]+)\b/;
 const SPIS = /\b([0-9a-f]{8})\/([0-9a-f]{8})\b/;
 
 /**
  * The SAs table's rows: the lines after the column header (` NAME ...`) that read as an
- * IKE_SA (`-name id STATE`) or a CHILD_SA (`└─name id STATE`). Takes a plain capture or the
+ * IKE_SA (`-name [id] STATE`) or a CHILD_SA (`└─name {id} STATE`). Takes a plain capture or the
  * styled lines of an escaped one (which also tell which row is selected).
  */
 export function saRows(screen: string | readonly StyledLine[]): SaRow[] {

@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleListSas } from '../../lab/lab.js';
 import {
   CommandError,
+  ConnectionClosedError,
   type Encodable,
   type LogEvent,
-  type Session,
+  Session,
+  TimeoutError,
 } from '../../source/vici/index.js';
-import { connect, labInfo } from './vici-lab.js';
+import { connect, labInfo, until } from './vici-lab.js';
 
 const lab = labInfo();
 let moon: Session;
@@ -46,11 +48,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!moon) return;
+  // The half-open IKE_SAs of the probes must be gone before other files list moon's SAs.
   for (const p of PROBES) {
-    await moon
-      .terminate({ ike: p, force: true, timeout: -1 })
-      .collect()
-      .catch(() => {});
+    await until(`no IKE_SA of ${p} left`, async () => {
+      await moon
+        .terminate({ ike: p, force: true, timeout: 5000 })
+        .collect()
+        .catch(() => {});
+      return (await moon.listSas({ ike: p }).collect()).length === 0;
+    });
   }
   const names = new Set(await moon.getConns());
   for (let i = 0; i < MANY; i++) {
@@ -166,5 +172,51 @@ describe('two initiates at once', () => {
       expect(new Set(named.map((l) => l.ikeName))).toEqual(new Set([own]));
       expect(lines.some((l) => l.msg.includes(`initiating IKE_SA ${own}[`))).toBe(true);
     }
+  });
+});
+
+describe('a sent command that timed out, on a real daemon', () => {
+  it('holds the line until charon answers; a call in line is told why it was not sent', async () => {
+    const s = await Session.connect({ uri: lab.uris.moon });
+    try {
+      // charon answers this initiate after 2.5 s (nobody at the peer); we stop waiting at 0.3 s
+      const initiate = s.initiate(
+        { child: PROBES[0], ike: PROBES[0], timeout: 2500 },
+        { timeoutMs: 300 },
+      );
+      await expect(initiate.result).rejects.toBeInstanceOf(TimeoutError);
+      const err = await s.version({ timeoutMs: 500 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect((err as Error).message).toMatch(
+        /^command "version" not sent within 500 ms: still waiting for the answer to command "initiate" \(sent 0\.\d s ago; it timed out after 300 ms\)$/,
+      );
+      // once charon's late answer is in (and dropped), the line is free again
+      const v = await s.version({ timeoutMs: 10_000 });
+      expect(v.daemon).toBe('charon');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('closeOnTimeout: the session closes at once, queued calls fail with the reason, a new one works', async () => {
+    const s = await Session.connect({ uri: lab.uris.moon, closeOnTimeout: true });
+    const closed = new Promise<Error | undefined>((resolve) => s.once('close', resolve));
+    const t0 = performance.now();
+    const initiate = s.initiate(
+      { child: PROBES[1], ike: PROBES[1], timeout: 10_000 },
+      { timeoutMs: 300 },
+    );
+    const queued = s.version();
+    await expect(initiate.result).rejects.toBeInstanceOf(TimeoutError);
+    const err = await queued.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionClosedError);
+    expect((err as Error).message).toBe(
+      'closed the connection: command "initiate" got no answer within 300 ms',
+    );
+    expect((await closed)?.message).toBe((err as Error).message);
+    expect(performance.now() - t0).toBeLessThan(5_000); // not charon's 10 s
+    const again = await Session.connect({ uri: lab.uris.moon, timeoutMs: 5_000 });
+    expect((await again.version()).daemon).toBe('charon');
+    await again.close();
   });
 });

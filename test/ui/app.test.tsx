@@ -96,10 +96,11 @@ describe('screen layout', () => {
 
   test('IKE_SAs as a tree with their CHILD_SAs, columns by width', async () => {
     const s80 = await open(snapshot(sampleRows(3)), W80);
+    // Ids marked as charon marks them: [1] an IKE_SA, {10} a CHILD_SA.
     expect(lineWith(s80, '-conn-1')).toMatch(
-      /-conn-1\s+1 ESTABLISHED v2 198\.51\.100\.1:4500\s+1h23m\s+1000B\/s\s+500B\/s/,
+      /-conn-1\s+\[1\] ESTABLISHED v2 198\.51\.100\.1:4500 peer1\.example\.test\s+2h00m\s+1h23m/,
     );
-    expect(lineWith(s80, '└─net')).toMatch(/└─net\s+10 INSTALLED\s+49m/);
+    expect(lineWith(s80, '└─net')).toMatch(/└─net\s+\{10\} INSTALLED\s+10m\s+49m/);
     expect(lineWith(s80, 'NAME')).not.toContain('SELECTORS');
     const s200 = await open(snapshot(sampleRows(3)), W200);
     const child = lineWith(s200, '└─net')!;
@@ -363,7 +364,9 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     await s.press('r');
     expect(s.monitor.actionCalls()).toEqual([{ action: 'rekey', args: [[ike(1)]] }]);
-    expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: done');
+    expect(lines(s).at(-2)).toContain('rekey conn-1[1]: done');
+    // Said once, not "rekey …: rekey …: done".
+    expect(lines(s).at(-2)?.match(/rekey/g)).toHaveLength(1);
     await s.press('j', 'r');
     expect(s.monitor.actionCalls()[1]).toEqual({
       action: 'rekey',
@@ -375,13 +378,37 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(1)), W80);
     s.monitor.result = { ok: false, text: 'no CHILD_SA found' };
     await s.press('r');
-    expect(lines(s).at(-2)).toContain('rekey IKE_SA conn-1 #1: no CHILD_SA found');
+    expect(lines(s).at(-2)).toContain('rekey conn-1[1]: no CHILD_SA found');
+  });
+
+  test('a burst of keys in one read (60 j, 500 j, a 70-character filter) moves or sets the text, and nothing breaks', async () => {
+    const s = await open(snapshot(sampleRows(40)), W200);
+    await s.press('j'.repeat(60));
+    // 60 rows down: conn-31 (each IKE_SA has one CHILD_SA under it).
+    expect(selectedName(s)).toBe('-conn-31');
+    await s.press('j'.repeat(500));
+    expect(selectedName(s)).toBe('└─net');
+    expect(lineWith(s, '-conn-40')).toBeDefined();
+    await s.press('g', `/${'x'.repeat(70)}`);
+    expect(s.frame()).toContain(`/${'x'.repeat(70)}▏`);
+    expect(s.frame()).toContain('no SA matches');
+    expect(s.monitor.actionCalls()).toEqual([]);
+  });
+
+  test('a paste in one read ("try it") answers no question and acts on nothing', async () => {
+    const s = await open(snapshot(sampleRows(3)), W80);
+    await s.press('try it');
+    expect(s.frame()).not.toContain('(y/n)');
+    expect(lines(s).at(-2)).toContain('t ignored: it came in one read with other keys');
+    await s.press('\x1b[200~try it\x1b[201~');
+    expect(lines(s).at(-2)).toContain('paste ignored: no prompt is open');
+    expect(s.monitor.actionCalls()).toEqual([]);
   });
 
   test('t asks first: y terminates, n does not', async () => {
     const s = await open(snapshot(sampleRows(3)), W80);
     await s.press('t');
-    expect(s.frame()).toContain('Terminate IKE_SA conn-1 #1? (y/n)');
+    expect(s.frame()).toContain('Terminate IKE_SA conn-1[1] (peer1.example.test)? (y/n)');
     expect(s.monitor.actionCalls()).toEqual([]);
     await s.press('n');
     expect(s.monitor.actionCalls()).toEqual([]);
@@ -397,6 +424,10 @@ describe('keys → actions', () => {
     expect(s.frame()).toContain('2 tagged');
     await s.press('t');
     expect(s.frame()).toContain('Terminate 2 tagged SAs? (y/n)');
+    // Above the question, each target by name, id and the peer's identity.
+    expect(s.frame()).toContain('these would be affected:');
+    expect(s.frame()).toContain('IKE_SA conn-1[1] (peer1.example.test)');
+    expect(s.frame()).toContain('IKE_SA conn-2[2] (peer2.example.test)');
     await s.press('y');
     expect(s.monitor.actionCalls()).toEqual([{ action: 'terminate', args: [[ike(1), ike(2)]] }]);
     expect(s.frame()).not.toContain('tagged');
@@ -409,7 +440,7 @@ describe('keys → actions', () => {
   test('d asks for a gateway, refuses a bad one, redirects to a good one', async () => {
     const s = await open(snapshot(sampleRows(2)), W80);
     await s.press('j', 'd'); // on a CHILD_SA: redirects its IKE_SA
-    expect(s.frame()).toContain('Redirect IKE_SA conn-1 #1 to:');
+    expect(s.frame()).toContain('Redirect IKE_SA conn-1[1] to:');
     await s.type('300.1.2.3');
     await s.press(KEYS.enter);
     expect(s.frame()).toContain('not a valid IPv4 address');
@@ -420,7 +451,7 @@ describe('keys → actions', () => {
     expect(s.monitor.actionCalls()).toEqual([
       { action: 'redirect', args: [[ike(1)], '192.0.2.99'] },
     ]);
-    expect(s.frame()).toContain('redirect IKE_SA conn-1 #1 to 192.0.2.99: done');
+    expect(s.frame()).toContain('redirect conn-1[1] to 192.0.2.99: done');
   });
 
   test('Esc cancels a redirect prompt without sending', async () => {
@@ -531,18 +562,20 @@ describe('keys → actions', () => {
     const s = await open(snapshot(sampleRows(2)), W200);
     await s.press('j', KEYS.enter);
     const f = s.frame();
-    expect(f).toContain('CHILD_SA net #10 of IKE_SA conn-1 #1');
+    expect(f).toContain('CHILD_SA net{10} of IKE_SA conn-1[1]');
     for (const field of [
       'spi-in = c0000010',
       'encr-alg = AES_GCM_16',
       'local-ts = [10.1.0.0/16]',
-      'install-time = 600',
+      // As of now, as the row shows it (the listing is 2 s old), the listed value beside it.
+      'install-time = 602 (listed 600, 2s ago)',
     ]) {
       expect(f).toContain(field);
     }
-    expect(f).toContain('counters as of 2s ago');
+    expect(f).toContain('as of the listing 2s ago');
     await s.press(KEYS.esc, 'k', KEYS.enter);
-    expect(s.frame()).toContain('IKE_SA conn-1 #1');
+    expect(s.frame()).toContain('IKE_SA conn-1[1]');
+    expect(s.frame()).toMatch(/established = 7202 \(listed 7200, 2s ago\)/);
     expect(s.frame()).toContain('initiator-spi = 1122334455667788');
     expect(s.frame()).toContain('child-sas {');
   });
@@ -709,6 +742,10 @@ describe('events view', () => {
     await s.type('message 2');
     expect(s.frame()).toContain('message 29');
     expect(s.frame()).not.toContain('message 19');
+    // Nothing matches: said as the other views say it, not "no events yet".
+    await s.type('x');
+    expect(s.frame()).toContain('no event matches "message 2x"');
+    expect(s.frame()).not.toContain('no events yet');
   });
 
   test('p pauses the display while the store keeps feeding it', async () => {

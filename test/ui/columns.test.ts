@@ -18,8 +18,12 @@ describe('columns', () => {
   test('name and state survive the narrowest widths; others drop in priority order', () => {
     expect(ids(25)).toEqual(['name', 'state']);
     expect(ids(30)).toEqual(['name', 'id', 'state']);
-    expect(ids(60)).toEqual(expect.arrayContaining(['name', 'id', 'state', 'remote']));
-    expect(ids(79)).toEqual(['name', 'id', 'state', 'ver', 'remote', 'rekey', 'rin', 'rout']);
+    // What tells road warriors apart (their identity, then their address) goes last.
+    expect(ids(60)).toEqual(expect.arrayContaining(['name', 'id', 'state', 'rid']));
+    expect(ids(70)).toEqual(expect.arrayContaining(['name', 'id', 'state', 'remote', 'rid']));
+    expect(ids(79)).toEqual(
+      expect.arrayContaining(['name', 'id', 'state', 'remote', 'rid', 'rekey']),
+    );
     expect(ids(199)).toEqual(
       expect.arrayContaining(['rid', 'est', 'bin', 'bout', 'local', 'spis', 'ts']),
     );
@@ -32,6 +36,20 @@ describe('columns', () => {
       expect(used).toBeLessThanOrEqual(w);
       for (const c of cols) expect(c.width).toBeGreaterThanOrEqual(c.def.width);
     }
+  });
+
+  test('flexible columns follow their contents: short names take few cells, long identities many', () => {
+    const content = { name: 7, id: 4, rid: 30, remote: 17, local: 14, ts: 0 };
+    const cols = Object.fromEntries(
+      layoutColumns(SA_COLUMNS, 120, content).map((c) => [c.def.id, c.width]),
+    );
+    expect(cols.name).toBe(7);
+    expect(cols.id).toBe(4);
+    expect(cols.rid).toBe(30);
+    // Without contents, the old fixed minimums.
+    expect(layoutColumns(SA_COLUMNS, 120).find((c) => c.def.id === 'name')!.width).toBeGreaterThan(
+      7,
+    );
   });
 
   test('IN and OUT come and go together', () => {

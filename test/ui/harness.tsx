@@ -7,6 +7,7 @@ import type {
   MonitorSnapshot,
 } from '../../source/monitor/types.js';
 import { App } from '../../source/ui/app.js';
+import { describeTargets } from '../../source/ui/panes/sas.js';
 import { T0 } from './fixtures.js';
 import { TtyStdin } from './tty-stdin.js';
 
@@ -41,18 +42,22 @@ export class FakeMonitor implements Monitor {
   private record<A extends unknown[]>(action: keyof MonitorActions, args: A): void {
     this.calls.push({ action, args });
   }
+  /** As the real monitor does, the result names the action and its targets. */
+  private said(what: string): ActionResult {
+    return { ok: this.result.ok, text: `${what}: ${this.result.text}` };
+  }
   actions: MonitorActions = {
     rekey: async (t) => {
       this.record('rekey', [t]);
-      return this.result;
+      return this.said(`rekey ${describeTargets(t)}`);
     },
     terminate: async (t) => {
       this.record('terminate', [t]);
-      return this.result;
+      return this.said(`terminate ${describeTargets(t)}`);
     },
     redirect: async (t, g) => {
       this.record('redirect', [t, g]);
-      return this.result;
+      return this.said(`redirect ${describeTargets(t)} to ${g}`);
     },
     initiate: async (c) => {
       this.record('initiate', [c]);

@@ -1,13 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  BINDINGS,
-  footerHints,
-  helpSections,
-  keyName,
-  resolveKey,
-  VIEWS,
-} from '../../source/ui/keymap.js';
-import { noKey } from './fixtures.js';
+import { BINDINGS, footerHints, helpSections, resolveKey, VIEWS } from '../../source/ui/keymap.js';
 
 describe('keymap', () => {
   test('no key means two things in the same mode', () => {
@@ -72,13 +64,21 @@ describe('keymap', () => {
     expect(new Set(ids)).toEqual(new Set(BINDINGS.map((b) => b.id)));
   });
 
-  test('keyName names Ink key events', () => {
-    expect(keyName('', { ...noKey, upArrow: true })).toBe('up');
-    expect(keyName('', { ...noKey, pageDown: true })).toBe('pagedown');
-    expect(keyName('', { ...noKey, return: true })).toBe('enter');
-    expect(keyName('', { ...noKey, escape: true })).toBe('esc');
-    expect(keyName(' ', noKey)).toBe('space');
-    expect(keyName('c', { ...noKey, ctrl: true })).toBe('ctrl+c');
-    expect(keyName('G', { ...noKey, shift: true })).toBe('G');
+  test('help lists each key where it works: the sort picker keys under the sort picker, Enter and Space under both list views', () => {
+    const sections = helpSections(false);
+    const where = (id: string) => sections.find((s) => s.lines.some((l) => l.id === id))?.title;
+    expect(where('sort.pick')).toBe('Sort picker (s)');
+    expect(where('sort.cancel')).toBe('Sort picker (s)');
+    expect(where('overlay.close')).toBe('Help and details panes');
+    expect(where('list.details')).toBe('SAs and Connections views');
+    expect(where('list.tag')).toBe('SAs and Connections views');
+    expect(where('view.previous')).toBe('Everywhere');
+    expect(resolveKey('sas', 'shift+tab', false)).toBe('view.previous');
+  });
+
+  test('read-only: Space (tag) is not offered, since nothing could act on tagged rows', () => {
+    expect(resolveKey('sas', 'space', true)).toBeUndefined();
+    expect(footerHints('sas', true).map((h) => h.id)).not.toContain('list.tag');
+    expect(helpSections(true).flatMap((s) => s.lines.map((l) => l.id))).not.toContain('list.tag');
   });
 });

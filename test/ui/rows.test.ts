@@ -108,6 +108,25 @@ describe('rows', () => {
     ).toEqual(['9', '10']);
   });
 
+  test('numbers in names and identities sort naturally: c2 before c10', () => {
+    const named = [1, 10, 11, 2, 3].map((n) =>
+      ikeRow(parseIke('scale', ikeTree(n, { 'remote-id': `c${n}.clients.swantop.test` }))),
+    );
+    const by = (desc: boolean) =>
+      sortIkes(filterIkes(named, ''), { column: 'rid', desc }).map((m) => m.ike.sa.remoteId);
+    expect(by(false)).toEqual([1, 2, 3, 10, 11].map((n) => `c${n}.clients.swantop.test`));
+    expect(by(true)).toEqual([11, 10, 3, 2, 1].map((n) => `c${n}.clients.swantop.test`));
+  });
+
+  test('equal keys come out in ascending id, in both directions', () => {
+    // The daemon's order: 30, 4, 12; all named alike.
+    const same = [30, 4, 12].map((n) => ikeRow(parseIke('scale', ikeTree(n))));
+    for (const desc of [false, true])
+      expect(
+        keys(sortIkes(filterIkes(same, ''), { column: 'name', desc }).map((m) => m.ike)),
+      ).toEqual(['4', '12', '30']);
+  });
+
   test('the model recomputes only what changed, by identity', () => {
     const model = createRowModel();
     const ikes = new Map(rows.map((r) => [r.key, r]));

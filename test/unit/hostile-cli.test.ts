@@ -205,8 +205,11 @@ describe('the full-screen UI in a real terminal against a hostile daemon', () =>
     expect(text).not.toMatch(/[\x80-\x9f]/);
     expect(text).not.toContain('\x1b[6n');
     const modes = new Set([...text.matchAll(/\x1b\[\?[0-9;]*[hl]/g)].map((m) => m[0]));
-    // Ours: the alternate screen and the cursor; Ink's: synchronized output (2026).
-    const allowed = ['1049h', '1049l', '25h', '25l', '2026h', '2026l'].map((m) => `\x1b[?${m}`);
+    // Ours: the alternate screen, the cursor, bracketed paste (2004); Ink's: synchronized
+    // output (2026).
+    const allowed = ['1049h', '1049l', '25h', '25l', '2004h', '2004l', '2026h', '2026l'].map(
+      (m) => `\x1b[?${m}`,
+    );
     for (const m of modes) expect(allowed).toContain(m);
     // The daemon's own sequences never appear right after its text.
     expect(text).not.toContain('evil\x1b[2J');

@@ -27,11 +27,14 @@ export interface CommanderDeps {
    * if it was still there after `withinMs`.
    */
   whenGone?(ikeUniqueid: string, withinMs: number): Promise<number | undefined>;
-  /** The IKE_SAs of a connection now, so a bulk initiate can tell a new one from these. */
-  idsOf?(conn: string): ReadonlySet<string>;
   /**
-   * Resolves true once an IKE_SA of `conn` that is not in `known` is established with its
-   * CHILD_SA `child` installed, false after `withinMs`.
+   * The CHILD_SAs named `child` under IKE_SAs of `conn` now (unique ids), so a bulk initiate
+   * can tell the one it brings up from these.
+   */
+  idsOf?(conn: string, child: string): ReadonlySet<string>;
+  /**
+   * Resolves true once a CHILD_SA `child` not in `known` is INSTALLED under an ESTABLISHED
+   * IKE_SA of `conn` (a new IKE_SA, or one that was there), false after `withinMs`.
    */
   whenUp?(
     conn: string,
@@ -207,7 +210,7 @@ export class Commander {
     const { whenUp, idsOf } = this.deps;
     const one = async (c: { conn: string; child?: string }) => {
       const child = c.child ?? c.conn;
-      const known = idsOf?.(c.conn) ?? new Set<string>();
+      const known = idsOf?.(c.conn, child) ?? new Set<string>();
       try {
         const stream = session.initiate(
           { ike: c.conn, child, timeout: -1 },

@@ -1,17 +1,18 @@
 import { hostname } from 'node:os';
 import { Session } from '../vici/session.js';
 import type { Stats } from '../vici/views.js';
-import { type Listed, RowTable } from './rows.js';
+import { type Listed, RowTable } from './row-table.js';
 import { closeQuietly, type SessionPort } from './session-port.js';
 import { computeTotals, MonitorStore } from './store.js';
 import type { DaemonInfo, IkeRow, Monitor, Totals } from './types.js';
 
 export { Commander, describeTarget, validGateway } from './commander.js';
 export { EventRing } from './event-log.js';
-export { readEvent } from './events.js';
 export { firstLine } from './first-line.js';
 export { gatewayIsSelf, gatewayProblem } from './gateway.js';
-export { RowTable } from './rows.js';
+export { type IndexDelta, LiveIndex } from './live-index.js';
+export { readEvent } from './read-event.js';
+export { RowTable } from './row-table.js';
 export * from './scheduler.js';
 export { closeQuietly, type SessionPort } from './session-port.js';
 export { computeTotals, MonitorStore } from './store.js';

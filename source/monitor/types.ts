@@ -186,6 +186,16 @@ export interface Figures {
   asOf?: number;
 }
 
+/** What changed in `ikes` from the snapshot one version before, by IKE key. */
+export interface IkeDelta {
+  /** Rows that changed or came. */
+  changed: readonly string[];
+  /** Rows that went. */
+  gone: readonly string[];
+  /** The daemon's order of the remaining rows may have moved (a sorted view must re-sort). */
+  reordered: boolean;
+}
+
 export interface MonitorSnapshot {
   /** Increases with every published change. */
   version: number;
@@ -200,6 +210,11 @@ export interface MonitorSnapshot {
   totals: Totals;
   /** Always set by the store; optional only so snapshots built by hand (tests) may omit it. */
   figures?: Figures;
+  /**
+   * What changed in `ikes` since version - 1 (empty when `ikes` is the same object). A reader
+   * that skipped a version, or finds no delta, must treat every row as changed.
+   */
+  delta?: IkeDelta;
   stats?: Stats;
   statsAt?: number;
   conns: readonly Connection[];

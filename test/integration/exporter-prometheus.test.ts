@@ -44,8 +44,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Each exporter's stderr, for failure messages. */
+const stderrOf: Record<'moon' | 'carol', string> = { moon: '', carol: '' };
+
 /** Starts the built CLI as an exporter on a free port; resolves with host:port. */
-function startExporter(uri: string): Promise<string> {
+function startExporter(uri: string, host: 'moon' | 'carol'): Promise<string> {
   const child = spawn(
     process.execPath,
     [CLI, '--exporter', '127.0.0.1:0', '--uri', uri, '--interval', '1'],
@@ -57,6 +60,7 @@ function startExporter(uri: string): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`exporter did not start: ${err}`)), 15_000);
     child.stderr!.on('data', (b: Buffer) => {
       err += b.toString();
+      stderrOf[host] = (stderrOf[host] + b.toString()).slice(-4000);
       const m = /serving http:\/\/([\d.]+:\d+)\/metrics/.exec(err);
       if (m) {
         clearTimeout(timer);
@@ -149,8 +153,22 @@ async function trafficSeen(count: number): Promise<number> {
     const oracle = (await oracleListSas(lab.sockets.moon, ['--ike', lab.conns.netNet]))
       .flatMap(({ sa }) => childSas(sa).map((c) => `${c.uniqueid}:${c.state}:${c['bytes-out']}`))
       .join(' ');
+    // And what the exporter itself serves, and whether Prometheus could scrape it.
+    const res = await fetch(`http://${exporters.moon}/metrics`).catch((e: Error) => e);
+    const direct =
+      res instanceof Error
+        ? res.message
+        : `HTTP ${res.status} ${(await res.text())
+            .split('\n')
+            .filter((l) =>
+              /^strongswan_(up|down_info)|^strongswan_child_sa_bytes_total\{connection="net-net"/.test(
+                l,
+              ),
+            )
+            .join(' ')}`;
+    const scraped = await value('up{gateway="moon"}');
     throw new Error(
-      `${(err as Error).message}; swanctl on moon: net-net CHILD_SAs ${oracle || 'none'}`,
+      `${(err as Error).message}; swanctl on moon: net-net CHILD_SAs ${oracle || 'none'}; exporter: ${direct}; up=${scraped}; stderr: ${stderrOf.moon.slice(-500)}`,
     );
   }
 }
@@ -166,8 +184,8 @@ async function netNetUp(): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'swantop-prom-'));
-  exporters.moon = await startExporter(lab.uris.moon);
-  exporters.carol = await startExporter(lab.uris.carol);
+  exporters.moon = await startExporter(lab.uris.moon, 'moon');
+  exporters.carol = await startExporter(lab.uris.carol, 'carol');
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
   const config = path.join(dir, 'prometheus.yml');

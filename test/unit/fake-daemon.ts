@@ -5,7 +5,12 @@
  * kill -9: every connection closes). Every call is recorded.
  */
 import type { ListenerPort, SessionPort, StreamPort } from '../../source/monitor/session-port.js';
-import { ConnectionClosedError, TimeoutError } from '../../source/vici/errors.js';
+import {
+  CommandError,
+  ConnectionClosedError,
+  EventUnknownError,
+  TimeoutError,
+} from '../../source/vici/errors.js';
 import type { EncodableSection, ViciSection } from '../../source/vici/message.js';
 import { parseListSaEvent, parseStats } from '../../source/vici/views.js';
 import { type IkeSpec, ikeTree, roundTrip } from './monitor-trees.js';
@@ -68,6 +73,10 @@ export class FakeDaemon {
   readonly ports: FakePort[] = [];
   /** Refuse new connections (no socket) with this error. */
   refuse: Error | undefined;
+  /** Events this daemon does not know (5.9.8 has no `alert`). */
+  unknownEvents = new Set(['alert']);
+  /** Commands the daemon refuses (success = no), with its errmsg. */
+  refused = new Map<string, string>();
 
   connect = async (): Promise<SessionPort> => {
     if (this.refuse) throw this.refuse;
@@ -151,6 +160,10 @@ export class FakePort implements SessionPort {
     f: () => T,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionClosedError());
+    const errmsg = this.daemon.refused.get(op);
+    if (errmsg !== undefined && this.daemon.answering) {
+      return Promise.reject(new CommandError(op, errmsg, new Map()));
+    }
     if (this.daemon.answering) {
       try {
         return Promise.resolve(f());
@@ -243,7 +256,9 @@ export class FakePort implements SessionPort {
   listen(types: readonly string[]): ListenerPort {
     this.record('listen', types);
     const l = new FakeListener(types);
-    if (this.closed) l.end(new ConnectionClosedError());
+    const unknown = types.find((t) => this.daemon.unknownEvents.has(t));
+    if (unknown) l.end(new EventUnknownError(unknown));
+    else if (this.closed) l.end(new ConnectionClosedError());
     else this.listeners.push(l);
     return l;
   }

@@ -9,7 +9,7 @@
  * through encodeMessage (its names are JS strings).
  */
 
-import { FEED_EVENTS } from '../../source/monitor/events.js';
+import { FEED_EVENTS } from '../../source/monitor/read-event.js';
 import { ELEMENT, type EncodableSection } from '../../source/vici/message.js';
 import { encodePacket, PACKET } from '../../source/vici/packet.js';
 import type { Script, ScriptedConnection } from './scripted-server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compactRow } from '../../source/monitor/compact.js';
-import { RowTable } from '../../source/monitor/rows.js';
+import { RowTable } from '../../source/monitor/row-table.js';
 import { encodeMessage, text } from '../../source/vici/message.js';
 import { listing } from './monitor-trees.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FEED_EVENTS } from '../../source/monitor/events.js';
 import { createMonitor } from '../../source/monitor/monitor.js';
+import { FEED_EVENTS } from '../../source/monitor/read-event.js';
 import type { Monitor, MonitorSnapshot } from '../../source/monitor/types.js';
 import type { EncodableSection } from '../../source/vici/message.js';
 import { PACKET } from '../../source/vici/packet.js';

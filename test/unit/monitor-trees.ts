@@ -4,7 +4,7 @@
  * ike-update), sent through the real encoder and decoder, and read by views.ts.
  */
 
-import type { Listed, RowEvent } from '../../source/monitor/rows.js';
+import type { Listed, RowEvent } from '../../source/monitor/row-table.js';
 import { decodeMessage, type EncodableSection, encodeMessage } from '../../source/vici/message.js';
 import {
   parseChildRekeyEvent,

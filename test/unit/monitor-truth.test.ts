@@ -287,4 +287,31 @@ describe('bulk initiate', () => {
       expect(c.args).toMatchObject({ timeout: -1 });
     }
   });
+
+  it('CHILD_SAs of one IKE_SA: each slot frees when its own CHILD_SA is installed', async () => {
+    const d = new FakeDaemon();
+    d.ikes = [{ uniqueid: '50', name: 'bulk', children: [] }];
+    const m = start(d);
+    await advance(1_000);
+    const conns = Array.from({ length: 6 }, (_, i) => ({ conn: 'bulk', child: `b${i + 1}` }));
+    const result = m.actions.initiate(conns);
+    const sent = () => d.calls.filter((c) => c.method === 'initiate').length;
+    await advance(0);
+    expect(sent()).toBe(4);
+    for (let i = 1; i <= 6; i++) {
+      d.emit('child-updown', {
+        up: 'yes',
+        bulk: {
+          ...ikeFields({ uniqueid: '50' }),
+          'child-sas': { [`b${i}-1`]: childTree({ uniqueid: String(100 + i), name: `b${i}` }) },
+        },
+      });
+      await advance(10);
+    }
+    expect(sent()).toBe(6);
+    expect(await result).toEqual({
+      ok: true,
+      text: 'initiate: 6 started, 6 up within 5 s (outcome in the events)',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RETIRED_GRACE_MS, RowTable } from '../../source/monitor/rows.js';
+import { RETIRED_GRACE_MS, RowTable } from '../../source/monitor/row-table.js';
 import {
   childRekey,
   childUpdown,

@@ -12,7 +12,7 @@ import {
   parseUpdownEvent,
 } from '../vici/views.js';
 import type { NewEntry } from './event-log.js';
-import type { RowEvent } from './rows.js';
+import type { RowEvent } from './row-table.js';
 import type { EventKind } from './types.js';
 
 /** The events the store listens to; `alert` separately, as 5.9.8 does not know it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventRing } from '../../source/monitor/event-log.js';
-import { readEvent } from '../../source/monitor/events.js';
+import { readEvent } from '../../source/monitor/read-event.js';
 import { childTree, ikeFields, roundTrip } from './monitor-trees.js';
 
 const AT = 1_700_000_000_000;

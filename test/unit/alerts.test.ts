@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EventRing } from '../../source/monitor/event-log.js';
-import { readEvent } from '../../source/monitor/events.js';
+import { readEvent } from '../../source/monitor/read-event.js';
 import { headerLines } from '../../source/ui/header.js';
 import { createTheme } from '../../source/ui/theme.js';
 import { decodeMessage, type EncodableSection, encodeMessage } from '../../source/vici/index.js';

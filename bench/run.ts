@@ -24,6 +24,7 @@ import { runRender } from './render.js';
 import { runRenderers } from './renderers.js';
 import { markdown, type ResultsFile } from './report.js';
 import { type BenchRow, describeTarget, fmt, fromResult, verdict } from './result.js';
+import { runRowsBench } from './rows.js';
 import { runVpnImpact } from './vpn-impact.js';
 
 const ALL = [
@@ -38,6 +39,7 @@ const ALL = [
   'output',
   'memory',
   'exporter',
+  'rows',
   'first-frame',
 ] as const;
 type BenchName = (typeof ALL)[number];
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
     if (want('render')) await attempt('render', () => runRender(ctx));
     if (want('renderers')) await attempt('renderers', () => runRenderers(ctx));
     if (want('memory')) await attempt('memory', () => runMemory(ctx));
+    if (want('rows')) await attempt('rows', () => runRowsBench(ctx));
     if (want('first-frame')) await attempt('first-frame', () => runFirstFrame(ctx));
     const smallest = o.sizes[0]!;
     for (const size of o.sizes) {

@@ -16,6 +16,7 @@ import { runFreshness } from './freshness.js';
 import { runFuzz } from './fuzz.js';
 import type { BenchContext } from './lib/context.js';
 import { BenchLab } from './lib/lab.js';
+import { releaseBenchLock, takeBenchLock } from './lib/lock.js';
 import { stopTmuxServer } from './lib/tmux.js';
 import { runMemory } from './memory.js';
 import { runOutput } from './output.js';
@@ -23,6 +24,7 @@ import { runRender } from './render.js';
 import { runRenderers } from './renderers.js';
 import { markdown, type ResultsFile } from './report.js';
 import { type BenchRow, describeTarget, fmt, fromResult, verdict } from './result.js';
+import { runRowsBench } from './rows.js';
 import { runVpnImpact } from './vpn-impact.js';
 
 const ALL = [
@@ -37,6 +39,7 @@ const ALL = [
   'output',
   'memory',
   'exporter',
+  'rows',
   'first-frame',
 ] as const;
 type BenchName = (typeof ALL)[number];
@@ -106,12 +109,16 @@ async function main(): Promise<void> {
   const lab = new BenchLab(log);
   const ctx: BenchContext = { quick: o.quick, log, lab };
   let cleaning: Promise<void> | undefined;
+  let locked = false;
   const cleanup = () => {
     cleaning ??= (async () => {
+      // Without the lock the lab and the tmux server are another run's.
+      if (!locked) return;
       await stopTmuxServer();
       await lab
         .stop()
         .catch((e: Error) => console.error(`bench: stopping the lab failed: ${e.message}`));
+      await releaseBenchLock();
     })();
     return cleaning;
   };
@@ -143,6 +150,8 @@ async function main(): Promise<void> {
   };
   const want = (n: BenchName) => o.only.includes(n);
   try {
+    await takeBenchLock(log);
+    locked = true;
     if (want('codec'))
       await attempt('codec', async () =>
         (await runCodecBench()).map((r) => fromResult('codec', r)),
@@ -154,6 +163,7 @@ async function main(): Promise<void> {
     if (want('render')) await attempt('render', () => runRender(ctx));
     if (want('renderers')) await attempt('renderers', () => runRenderers(ctx));
     if (want('memory')) await attempt('memory', () => runMemory(ctx));
+    if (want('rows')) await attempt('rows', () => runRowsBench(ctx));
     if (want('first-frame')) await attempt('first-frame', () => runFirstFrame(ctx));
     const smallest = o.sizes[0]!;
     for (const size of o.sizes) {

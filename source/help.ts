@@ -36,7 +36,10 @@ export const FLAGS: readonly FlagDoc[] = [
   {
     flag: '--interval',
     value: 'SECONDS',
-    lines: ['how often to refresh (default 2, with --exporter 30; 0.5 to 3600)'],
+    lines: [
+      'how often to refresh, in decimal seconds (default 2, with --exporter 30;',
+      '0.5 to 3600)',
+    ],
   },
   {
     flag: '--read-only',

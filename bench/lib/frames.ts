@@ -1,6 +1,7 @@
 /**
  * Frames out of a terminal byte stream (what pipe-pane saw). A frame of swantop's screen host
- * is one synchronized-output block (`ESC [ ? 2026 h`); Ink's own frames start by putting the
+ * is one synchronized-output block (`ESC [ ? 2026 h` … `l`), or, for a change in one row, the
+ * moves and cells of that row alone; Ink's own frames start by putting the
  * cursor at the top of what they drew: up n lines (`ESC [ n A`) or home (`ESC [ H`). A line is
  * touched when the frame moves the cursor into it (`ESC [ row ; col H`), erases to its end
  * (`ESC [ K`) or erases it whole (`ESC [ 2 K`); a clear of the screen (`ESC [ 2 J`) rewrites
@@ -37,19 +38,59 @@ export interface FrameStats {
   lines: number[];
 }
 
+const BSU = '\x1b[?2026h';
+const ESU = '\x1b[?2026l';
+const CUP = /\x1b\[(\d+);\d+H/g;
+
+/**
+ * The screen host writes a frame of one row without a synchronized-output block: outside the
+ * blocks, each change of row by an absolute move starts a frame.
+ */
+function byRow(stretch: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  let row: string | undefined;
+  for (const m of stretch.matchAll(CUP)) {
+    if (m[1] === row) continue;
+    row = m[1];
+    const at = m.index ?? 0;
+    if (at > from) out.push(stretch.slice(from, at));
+    from = at;
+  }
+  if (from < stretch.length) out.push(stretch.slice(from));
+  return out;
+}
+
+function parts(text: string): string[] {
+  if (!text.includes(BSU)) {
+    const starts = frameStarts(text);
+    if (starts.length === 0 || starts[0] !== 0) starts.unshift(0);
+    return starts.map((s, i) => text.slice(s, starts[i + 1] ?? text.length));
+  }
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const b = text.indexOf(BSU, i);
+    out.push(...byRow(text.slice(i, b < 0 ? text.length : b)));
+    if (b < 0) break;
+    const e = text.indexOf(ESU, b);
+    const end = e < 0 ? text.length : e + ESU.length;
+    out.push(text.slice(b, end));
+    i = end;
+  }
+  return out;
+}
+
 export function splitFrames(stream: Buffer, rows: number): FrameStats {
   const text = stream.toString('latin1');
-  const starts = frameStarts(text);
-  if (starts.length === 0 || starts[0] !== 0) starts.unshift(0);
   const bytes: number[] = [];
   const lines: number[] = [];
-  for (let i = 0; i < starts.length; i++) {
-    const part = text.slice(starts[i], starts[i + 1] ?? text.length);
+  for (const part of parts(text)) {
     if (part.length === 0) continue;
     bytes.push(part.length);
     const rewritten = part.split('\x1b[K').length - 1;
     const erased = part.split('\x1b[2K').length - 1;
-    const moved = new Set([...part.matchAll(/\x1b\[(\d+);\d+H/g)].map((m) => m[1])).size;
+    const moved = new Set([...part.matchAll(CUP)].map((m) => m[1])).size;
     lines.push(part.includes('\x1b[2J') ? rows : Math.max(rewritten, erased, moved));
   }
   return { bytes, lines };

@@ -10,6 +10,7 @@ export { Commander, describeTarget, validGateway } from './commander.js';
 export { EventRing } from './event-log.js';
 export { firstLine } from './first-line.js';
 export { gatewayIsSelf, gatewayProblem } from './gateway.js';
+export { type IndexDelta, LiveIndex } from './live-index.js';
 export { readEvent } from './read-event.js';
 export { RowTable } from './row-table.js';
 export * from './scheduler.js';

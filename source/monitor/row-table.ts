@@ -1,6 +1,6 @@
 import type { ChildSa, IkeSa } from '../vici/views.js';
 import { compactRow } from './compact.js';
-import type { ChildRow, IkeRow } from './types.js';
+import type { ChildRow, IkeDelta, IkeRow, Totals } from './types.js';
 
 /*
  * The row set: IKE_SAs keyed by unique id, CHILD_SAs beneath, as a reducer over listings and
@@ -79,6 +79,38 @@ const MIN_RATE_SPAN_MS = 500;
 const MIN_UNCONFIRMED_MISSES = 16;
 const UNCONFIRMED_MISS_SHARE = 0.02;
 
+/** What the rows add up to, kept as they change (subtract the old row, add the new). */
+interface Sums {
+  ike: number;
+  established: number;
+  connecting: number;
+  child: number;
+  rateIn: number;
+  rateOut: number;
+  /** Rows with a rate. */
+  rated: number;
+}
+
+const zeroSums = (): Sums => ({
+  ike: 0,
+  established: 0,
+  connecting: 0,
+  child: 0,
+  rateIn: 0,
+  rateOut: 0,
+  rated: 0,
+});
+
+function count(sums: Sums, row: IkeRow, sign: 1 | -1): void {
+  sums.ike += sign;
+  if (row.sa.state === 'ESTABLISHED') sums.established += sign;
+  else if (row.sa.state === 'CONNECTING') sums.connecting += sign;
+  sums.child += sign * (row.childCount ?? row.children.filter((c) => !c.ghost).length);
+  sums.rateIn += sign * (row.rateIn ?? 0);
+  sums.rateOut += sign * (row.rateOut ?? 0);
+  if (row.rateIn !== undefined || row.rateOut !== undefined) sums.rated += sign;
+}
+
 /** CHILD_SA states of one that is on its way out: shown while listed, never counted. */
 const GHOST_STATES = new Set(['REKEYED', 'DELETING', 'DELETED', 'DESTROYING']);
 
@@ -115,6 +147,47 @@ export class RowTable {
   private readonly samples = new Map<string, { at: number; bytesIn: number; bytesOut: number }>();
   /** After a disconnect: the next full listing replaces everything without second chances. */
   private untrusted = false;
+  private sums = zeroSums();
+  /** Since the last takeDelta(): IKE keys whose row changed or came, and keys that went. */
+  private readonly deltaChanged = new Set<string>();
+  private readonly deltaGone = new Set<string>();
+  private deltaReordered = true;
+
+  /**
+   * What changed since the last call: rows by key, and whether their order may have moved
+   * (the first delta is everything). O(changes), not O(rows).
+   */
+  takeDelta(): IkeDelta {
+    const d: IkeDelta = {
+      changed: [...this.deltaChanged],
+      gone: [...this.deltaGone],
+      reordered: this.deltaReordered,
+    };
+    this.deltaChanged.clear();
+    this.deltaGone.clear();
+    this.deltaReordered = false;
+    return d;
+  }
+
+  /** The totals over every row, kept as rows change: O(1). */
+  totals(halfOpen = 0): Totals {
+    const s = this.sums;
+    return {
+      ike: s.ike,
+      established: s.established,
+      connecting: s.connecting,
+      halfOpen,
+      child: s.child,
+      // Sums of floats drift a little with every subtraction: never show one below zero.
+      rateIn: Math.max(0, s.rateIn),
+      rateOut: Math.max(0, s.rateOut),
+    };
+  }
+
+  /** Whether any row has a rate yet. */
+  get rated(): boolean {
+    return this.sums.rated > 0;
+  }
 
   /** The rows, immutable; the same object until something changed. */
   snapshot(): ReadonlyMap<string, IkeRow> {
@@ -395,13 +468,18 @@ export class RowTable {
       } else {
         this.missed.delete(id);
         this.refreshed.delete(id);
+        this.forget(id, row);
         changed = true;
       }
     }
     if (!sameOrder(this.rows, next)) {
+      if (!sameRelativeOrder(this.rows, next)) this.deltaReordered = true;
       changed = true;
       this.rows = next;
       this.dirty = true;
+      // An exact recount once per full listing (O(n) here anyway) ends any float drift.
+      this.sums = zeroSums();
+      for (const r of next.values()) count(this.sums, r, 1);
     }
     this.untrusted = false;
     this.prune(startedAt);
@@ -547,23 +625,46 @@ export class RowTable {
   }
 
   private put(row: IkeRow): void {
-    this.rows.set(row.key, compactRow(row));
+    const old = this.rows.get(row.key);
+    if (old) count(this.sums, old, -1);
+    const compact = compactRow(row);
+    count(this.sums, compact, 1);
+    this.rows.set(row.key, compact);
+    this.deltaChanged.add(row.key);
+    this.deltaGone.delete(row.key);
     this.dirty = true;
   }
 
   private remove(id: string): boolean {
-    const existed = this.rows.delete(id);
-    if (existed) this.dirty = true;
-    return existed;
+    const old = this.rows.get(id);
+    if (!old) return false;
+    this.rows.delete(id);
+    this.forget(id, old);
+    this.dirty = true;
+    return true;
+  }
+
+  /** Account for a row that leaves the table (the caller takes it out). */
+  private forget(id: string, row: IkeRow): void {
+    count(this.sums, row, -1);
+    this.deltaChanged.delete(id);
+    this.deltaGone.add(id);
   }
 
   /** Swap a row for another under a new key, keeping its place in the order. */
   private replace(oldId: string, row: IkeRow): void {
     const next = new Map<string, IkeRow>();
+    const compact = compactRow(row);
     for (const [id, r] of this.rows) {
-      if (id === oldId) next.set(row.key, compactRow(row));
-      else if (id !== row.key) next.set(id, r);
+      if (id === oldId) {
+        this.forget(id, r);
+        next.set(row.key, compact);
+      } else if (id !== row.key) next.set(id, r);
+      else count(this.sums, r, -1);
     }
+    count(this.sums, compact, 1);
+    this.deltaChanged.add(row.key);
+    this.deltaGone.delete(row.key);
     this.rows = next;
     this.dirty = true;
   }
@@ -592,6 +693,21 @@ function rekeyChildRow(c: ChildRow, oldIke: string, newIke: string): ChildRow {
   const prefix = `${oldIke}/`;
   const key = c.key.startsWith(prefix) ? `${newIke}/${c.key.slice(prefix.length)}` : c.key;
   return { ...c, key };
+}
+
+/** Whether the keys both maps hold come in the same order in each. */
+function sameRelativeOrder(
+  a: ReadonlyMap<string, IkeRow>,
+  b: ReadonlyMap<string, IkeRow>,
+): boolean {
+  const ib = b.keys();
+  for (const k of a.keys()) {
+    if (!b.has(k)) continue;
+    let n = ib.next();
+    while (!n.done && !a.has(n.value)) n = ib.next();
+    if (n.done || n.value !== k) return false;
+  }
+  return true;
 }
 
 function sameOrder(a: ReadonlyMap<string, IkeRow>, b: ReadonlyMap<string, IkeRow>): boolean {

@@ -8,6 +8,7 @@ import type { SessionPort } from './session-port.js';
 import type {
   ActionStatus,
   Figures,
+  IkeDelta,
   IkeRow,
   Monitor,
   MonitorActions,
@@ -45,6 +46,7 @@ export interface StoreOptions {
 
 /** Ordinary changes are published at most this often; up/down/rekey go out at once. */
 const PUBLISH_EVERY_MS = 40;
+const NO_CHANGE: IkeDelta = Object.freeze({ changed: [], gone: [], reordered: false });
 
 export function computeTotals(ikes: ReadonlyMap<string, IkeRow>, stats?: Stats): Totals {
   return tally(ikes, stats).totals;
@@ -97,8 +99,6 @@ export class MonitorStore implements Monitor {
   private progress: Progress | undefined;
   /** When the daemon last said anything (listing, stats, event). */
   private lastUpdateAt: number | undefined;
-  /** Some row has a rate (from the last tally). */
-  private rated = false;
   /** Conditions actions wait for (an SA going down, coming up), checked as the rows change. */
   private readonly watchers = new Set<() => void>();
 
@@ -312,15 +312,10 @@ export class MonitorStore implements Monitor {
     const prev = this.snap as MonitorSnapshot | undefined;
     const ikes = this.table.snapshot();
     const stats = this.poller.stats;
-    let totals: Totals;
-    if (prev && prev.ikes === ikes && prev.stats === stats) {
-      totals = prev.totals;
-    } else {
-      const t = tally(ikes, stats);
-      totals = t.totals;
-      this.rated = t.rated;
-    }
+    // Kept by the table as rows change: no pass over every row per publish.
+    let totals = this.table.totals(stats?.ikeSasHalfOpen ?? 0);
     if (prev && sameTotals(prev.totals, totals)) totals = prev.totals;
+    const delta = prev && prev.ikes === ikes ? NO_CHANGE : this.table.takeDelta();
     const poll = this.poller.info();
     const link = this.link.state;
     const stale = !this.poller.trusted || this.link.stalled !== undefined || link.kind !== 'live';
@@ -333,6 +328,7 @@ export class MonitorStore implements Monitor {
       ikes,
       totals,
       figures: this.figures(totals, stale, prev?.figures),
+      delta,
       stats,
       statsAt: this.poller.statsAt,
       conns: this.poller.conns,
@@ -353,7 +349,7 @@ export class MonitorStore implements Monitor {
   private figures(totals: Totals, stale: boolean, prev: Figures | undefined): Figures {
     const counted = this.poller.listedOnce;
     const live = !stale && counted;
-    const rated = live && this.rated;
+    const rated = live && this.table.rated;
     const f: Figures = {
       ike: counted ? totals.ike : null,
       established: counted ? totals.established : null,

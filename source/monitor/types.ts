@@ -117,6 +117,8 @@ export interface EventLog {
   /** Events the session could not deliver (listener overflow) — never silently lost. */
   undelivered: number;
   total: number;
+  /** Alerts (strongSwan 6.0.3+) the daemon raised since swantop started, by tone; absent: none. */
+  alerts?: { total: number; error: number; warn: number };
 }
 
 export interface PollInfo {
@@ -184,6 +186,16 @@ export interface Figures {
   asOf?: number;
 }
 
+/** What changed in `ikes` from the snapshot one version before, by IKE key. */
+export interface IkeDelta {
+  /** Rows that changed or came. */
+  changed: readonly string[];
+  /** Rows that went. */
+  gone: readonly string[];
+  /** The daemon's order of the remaining rows may have moved (a sorted view must re-sort). */
+  reordered: boolean;
+}
+
 export interface MonitorSnapshot {
   /** Increases with every published change. */
   version: number;
@@ -198,6 +210,11 @@ export interface MonitorSnapshot {
   totals: Totals;
   /** Always set by the store; optional only so snapshots built by hand (tests) may omit it. */
   figures?: Figures;
+  /**
+   * What changed in `ikes` since version - 1 (empty when `ikes` is the same object). A reader
+   * that skipped a version, or finds no delta, must treat every row as changed.
+   */
+  delta?: IkeDelta;
   stats?: Stats;
   statsAt?: number;
   conns: readonly Connection[];

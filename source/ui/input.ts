@@ -117,8 +117,17 @@ export function useKeyReads(onRead: (items: InputItem[]) => void): void {
   handler.current = onRead;
   useEffect(() => {
     if (!isRawModeSupported) return;
-    setRawMode(true);
-    return () => setRawMode(false);
+    // A terminal that vanished before the screen came up (the SSH session dropped at once)
+    // refuses with EIO: there are no keys left to read, and the SIGHUP that follows ends us.
+    const raw = (on: boolean) => {
+      try {
+        setRawMode(on);
+      } catch {
+        // see above
+      }
+    };
+    raw(true);
+    return () => raw(false);
   }, [setRawMode, isRawModeSupported]);
   useEffect(() => {
     const decode = createKeyDecoder();

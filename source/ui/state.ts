@@ -139,6 +139,8 @@ export function problem(s: UiState, now: number, text: string): UiState {
 /** How long a status message stays: long enough to read, short enough not to mislead. */
 export const STATUS_INFO_MS = 5000;
 export const STATUS_ERROR_MS = 15_000;
+/** How long R waits for the connection list before saying it did not come. */
+export const RELOAD_WAIT_MS = 10_000;
 
 function fresh(st: Status | undefined, now: number): Status | undefined {
   if (!st) return undefined;
@@ -152,6 +154,18 @@ function fresh(st: Status | undefined, now: number): Status | undefined {
  * has been shown long enough; the store's from before a view change are not shown.
  */
 export function statusShown(s: UiState, snap: MonitorSnapshot, now: number): Status | undefined {
+  // R asked for the connection list and none came: say so rather than nothing.
+  if (s.reloadAskedAt !== undefined && now - s.reloadAskedAt >= RELOAD_WAIT_MS) {
+    const at = s.reloadAskedAt + RELOAD_WAIT_MS;
+    const why =
+      snap.link.kind === 'live' ? 'the daemon did not answer' : `the link is ${snap.link.kind}`;
+    const failed: Status = {
+      at,
+      level: 'error',
+      text: `connections not reloaded: no list came within ${RELOAD_WAIT_MS / 1000} s (${why})`,
+    };
+    if (fresh(failed, now) && !(s.status && s.status.at > at)) return failed;
+  }
   const ours = fresh(s.status, now);
   const store =
     snap.status && (s.quietSince === undefined || snap.status.at >= s.quietSince)

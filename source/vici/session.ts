@@ -149,8 +149,9 @@ class OpQueue {
 /**
  * One daemon-side registration of an event name, shared by every listener and stream that
  * wants that name. Listeners are its sinks (they want every event of the name); a stream only
- * holds a reference, and gets events while its own command is in flight (see route()). A new one is made when the count goes 0 → 1 after the previous was dropped,
- * so register/unregister pairs reach the daemon in order.
+ * holds a reference, and gets events while its own command is in flight (see route()). A new
+ * one is made when the count goes 0 → 1 after the previous was dropped, so register/unregister
+ * pairs reach the daemon in order.
  */
 class Registration {
   refs = 0;

@@ -424,6 +424,10 @@ describe('keys → actions', () => {
     expect(s.frame()).toContain('2 tagged');
     await s.press('t');
     expect(s.frame()).toContain('Terminate 2 tagged SAs? (y/n)');
+    // Above the question, each target by name, id and the peer's identity.
+    expect(s.frame()).toContain('these would be affected:');
+    expect(s.frame()).toContain('IKE_SA conn-1[1] (peer1.example.test)');
+    expect(s.frame()).toContain('IKE_SA conn-2[2] (peer2.example.test)');
     await s.press('y');
     expect(s.monitor.actionCalls()).toEqual([{ action: 'terminate', args: [[ike(1), ike(2)]] }]);
     expect(s.frame()).not.toContain('tagged');

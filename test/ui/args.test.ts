@@ -33,4 +33,15 @@ describe('command-line flags', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('swantop: --uri given twice; give it once (see swantop --help)\n');
   });
+
+  test('a path that is no socket is said to be none, in one line', () => {
+    for (const [uri, what] of [
+      ['/etc/passwd', 'a regular file'],
+      ['/etc', 'a directory'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [cli, '--uri', uri, '--once'], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`swantop: ${uri} is ${what}, not a socket: check the vici uri\n`);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { reduce } from '../../source/ui/reducer.js';
 import {
   type Effect,
   initialState,
+  RELOAD_WAIT_MS,
   STATUS_ERROR_MS,
   STATUS_INFO_MS,
   statusShown,
@@ -204,6 +205,13 @@ describe('the status line', () => {
     const world = { snap, columns: 120, rows: 40, now: T0 + 3000 };
     const came = reduce(asked.state, { type: 'conns-listed', at: T0 + 2500 }, world, derive);
     expect(came.state.status?.text).toBe(`connections reloaded: ${conns().length} loaded`);
+    // No list at all: said after a while, with the link's state.
+    const down = snapshot(sampleRows(1), { link: { kind: 'closed', since: T0 } });
+    const failed = statusShown(asked.state, down, asked.state.reloadAskedAt! + RELOAD_WAIT_MS);
+    expect(failed).toMatchObject({ level: 'error' });
+    expect(failed?.text).toBe(
+      'connections not reloaded: no list came within 10 s (the link is closed)',
+    );
   });
 });
 

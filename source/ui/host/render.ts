@@ -20,8 +20,9 @@ import { LineWriter, type Row, type Segment } from './line-writer.js';
  * string-width in its Output), then compares whole frames; at 200×50 that is 30–50 ms of CPU
  * per frame on this project's machine, changed lines or not. Here each <Text> node's laid-out
  * position and text go to a LineWriter, which compares them with the last frame's and writes
- * only the cells that changed, with absolute cursor moves (the frame is the whole alternate
- * screen, so there is no relative "cursor up" to drift, and nothing to rewrite through a proxy).
+ * only the cells that changed, each run after a cursor move from a position it knows (the frame
+ * is the whole alternate screen: no "cursor up" counted from the last frame that could drift,
+ * and nothing to rewrite through a proxy).
  *
  * The fast path draws <Text> and <Box> layouts whose texts fit or truncate (wrap="truncate*").
  * A frame with a border, a background colour, or text that would wrap is drawn by Ink's own

@@ -43,7 +43,7 @@ function move(m: Move | 'page-up' | 'page-down') {
 export function switchView(s: UiState, c: KeyContext, v: ViewId): Step {
   if (v === s.view) return same(s);
   return {
-    state: { ...s, view: v, status: undefined, quietSince: c.now },
+    state: { ...s, view: v, status: undefined, quietSince: c.now, reloadAskedAt: undefined },
     // The connection list changes rarely and is not polled: fetch it when it is looked at.
     effects: v === 'conns' ? [{ kind: 'refreshConns' }] : [],
   };

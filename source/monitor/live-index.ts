@@ -1,0 +1,102 @@
+/*
+ * A sorted, filtered view of the rows kept live from the snapshots' deltas (issue 9 item 3):
+ * a change of k rows costs O(k log n) comparisons (plus moving array slots), not a sort and a
+ * filter of every row. Pure: no clock, no I/O; the UI owns one per pane and feeds it
+ * `snapshot.delta`. Ties are broken by key, so the order is total and stable across updates.
+ */
+
+export interface IndexDelta {
+  /** Keys whose item changed or came. */
+  changed: readonly string[];
+  /** Keys that went. */
+  gone: readonly string[];
+}
+
+export class LiveIndex<T> {
+  /** The matching items in order. */
+  private order: T[] = [];
+  /** Every matching item by key, as it was placed (its sort position depends on it). */
+  private readonly placed = new Map<string, T>();
+
+  constructor(
+    private readonly keyOf: (item: T) => string,
+    private readonly compare: (a: T, b: T) => number,
+    private readonly matches: (item: T) => boolean = () => true,
+  ) {}
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Rebuilds from every item: O(n log n). For a new sort, a new filter, or a skipped delta. */
+  reset(items: Iterable<T>): void {
+    this.placed.clear();
+    const kept: T[] = [];
+    for (const item of items) {
+      if (!this.matches(item)) continue;
+      kept.push(item);
+      this.placed.set(this.keyOf(item), item);
+    }
+    kept.sort((a, b) => this.cmp(a, b));
+    this.order = kept;
+  }
+
+  /** Applies a delta; `get` looks the changed keys up in the new rows. */
+  apply(delta: IndexDelta, get: (key: string) => T | undefined): void {
+    for (const key of delta.gone) this.remove(key);
+    for (const key of delta.changed) {
+      this.remove(key);
+      const item = get(key);
+      if (item !== undefined && this.matches(item)) this.insert(item);
+    }
+  }
+
+  /** The item at a position in the sorted, filtered order. */
+  at(i: number): T | undefined {
+    return this.order[i];
+  }
+
+  /** The items from `from` (inclusive) to `to` (exclusive): the visible window. */
+  slice(from: number, to: number): T[] {
+    return this.order.slice(Math.max(0, from), Math.max(0, to));
+  }
+
+  /** Where `key` is in the order, or -1 (filtered out, or gone): O(log n). */
+  indexOf(key: string): number {
+    const item = this.placed.get(key);
+    if (item === undefined) return -1;
+    const i = this.lowerBound(item);
+    return this.order[i] !== undefined && this.keyOf(this.order[i]!) === key ? i : -1;
+  }
+
+  private cmp(a: T, b: T): number {
+    const c = this.compare(a, b);
+    if (c !== 0) return c;
+    const ka = this.keyOf(a);
+    const kb = this.keyOf(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  }
+
+  /** The first position whose item is not before `item`. */
+  private lowerBound(item: T): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cmp(this.order[mid]!, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insert(item: T): void {
+    this.order.splice(this.lowerBound(item), 0, item);
+    this.placed.set(this.keyOf(item), item);
+  }
+
+  private remove(key: string): void {
+    const i = this.indexOf(key);
+    if (i >= 0) this.order.splice(i, 1);
+    this.placed.delete(key);
+  }
+}

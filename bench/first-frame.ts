@@ -74,7 +74,7 @@ export async function runFirstFrame(ctx: BenchContext): Promise<BenchRow[]> {
       LANG: 'C.UTF-8',
     };
     const uri = lab.uris.moon;
-    const swantopFrame = /net-net\s+\d+\s+ESTABLISHED/;
+    const swantopFrame = /net-net\s+\[?\d+\]?\s+ESTABLISHED/;
     const forms = {
       package: `${join(built.tree, 'bin', 'swantop')} --uri ${uri}`,
       dist: `${process.execPath} ${join(REPO, 'dist', 'cli.js')} --uri ${uri}`,

@@ -290,7 +290,8 @@ async function buildSea(
   writeFileSync(
     config,
     JSON.stringify({
-      main: entry,
+      // Relative to the work directory, where it runs: the blob records the path it is given.
+      main: relative(work, entry),
       mainFormat: 'module',
       executable: node,
       output,

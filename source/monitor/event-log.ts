@@ -12,6 +12,8 @@ export class EventRing {
   private start = 0;
   private seq = 0;
   private dropped = 0;
+  /** Counted as they come, so alerts that fell off the ring still count in the header. */
+  private alerts: { total: number; error: number; warn: number } | undefined;
   private view: EventLog;
   private dirty = false;
 
@@ -25,6 +27,14 @@ export class EventRing {
 
   push(entry: NewEntry): EventEntry {
     const e: EventEntry = { ...entry, seq: ++this.seq };
+    if (e.kind === 'alert') {
+      const a = this.alerts ?? { total: 0, error: 0, warn: 0 };
+      this.alerts = {
+        total: a.total + 1,
+        error: a.error + (e.tone === 'error' ? 1 : 0),
+        warn: a.warn + (e.tone === 'warn' ? 1 : 0),
+      };
+    }
     if (this.buf.length < this.capacity) {
       this.buf.push(e);
     } else {
@@ -50,6 +60,7 @@ export class EventRing {
       dropped: this.dropped,
       undelivered,
       total: this.seq,
+      ...(this.alerts ? { alerts: this.alerts } : {}),
     };
     this.dirty = false;
     return this.view;

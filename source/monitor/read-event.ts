@@ -1,8 +1,10 @@
 import type { ViciSection } from '../vici/message.js';
 import { text } from '../vici/message.js';
 import {
+  type AlertSeverity,
   type ChildSa,
   type IkeSa,
+  parseAlertEvent,
   parseChildRekeyEvent,
   parseIkeRekeyEvent,
   parseIkeUpdateEvent,
@@ -128,15 +130,26 @@ function readKnown(type: string, message: ViciSection, at: number): ReadEvent | 
       };
     }
     case 'alert': {
-      const kind = text(message.get('type')) ?? 'unknown';
+      // strongSwan 6.0.3 and later: coloured by how bad it is, at once on the screen.
+      const a = parseAlertEvent(message);
+      const line = `alert: ${a.type || 'unknown'}`;
+      const tone = ALERT_TONE[a.severity];
       return {
-        urgent: false,
-        entry: { at, kind: 'alert', level: 0, tone: 'warn', text: `alert: ${kind}` },
+        urgent: true,
+        entry: a.ike
+          ? entry('alert', at, a.ike, tone, line)
+          : { at, kind: 'alert', level: 0, tone, text: line },
       };
     }
   }
   return undefined;
 }
+
+const ALERT_TONE: Record<AlertSeverity, NewEntry['tone']> = {
+  error: 'error',
+  warning: 'warn',
+  info: 'plain',
+};
 
 function entry(
   kind: EventKind,

@@ -117,6 +117,8 @@ export interface EventLog {
   /** Events the session could not deliver (listener overflow) — never silently lost. */
   undelivered: number;
   total: number;
+  /** Alerts (strongSwan 6.0.3+) the daemon raised since swantop started, by tone; absent: none. */
+  alerts?: { total: number; error: number; warn: number };
 }
 
 export interface PollInfo {

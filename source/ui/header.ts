@@ -52,6 +52,14 @@ export interface HeaderOptions {
   paused: boolean;
 }
 
+/** `│ alerts 3 (2 error)`: red with errors, yellow with warnings; nothing before the first. */
+function alertCount(a: MonitorSnapshot['events']['alerts'], t: Theme): string {
+  if (!a || a.total === 0) return '';
+  const fg = a.error > 0 ? 'red' : a.warn > 0 ? 'yellow' : undefined;
+  const detail = a.error > 0 ? ` (${formatCount(a.error)} error)` : '';
+  return `│ alerts ${t.paint(`${formatCount(a.total)}${detail}`, { fg, bold: a.error > 0 })}`;
+}
+
 export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
   const { theme: t, now, width } = o;
   const d = snap.daemon;
@@ -89,7 +97,10 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
     `${wide ? 'half-open' : 'half'} ${t.paint(formatCount(tot.halfOpen), { fg: tot.halfOpen > 0 ? 'yellow' : undefined })}`,
     `│ ${wide ? 'CHILD_SAs' : 'CHILD'} ${t.paint(formatCount(tot.child), { bold: true })}`,
     `│ in ${t.paint(formatRate(tot.rateIn), { fg: 'cyan' })} out ${t.paint(formatRate(tot.rateOut), { fg: 'cyan' })}`,
-  ].join(wide ? '  ' : ' ');
+    alertCount(snap.events.alerts, t),
+  ]
+    .filter(Boolean)
+    .join(wide ? '  ' : ' ');
 
   const st = snap.stats;
   let line3: string;

@@ -4,6 +4,7 @@ import { renderScreen } from '../../source/ui/host/render.js';
 import { ikeRow, sampleRows, snapshot, T0 } from './fixtures.js';
 import { FakeMonitor } from './harness.js';
 import { TtyStdin } from './tty-stdin.js';
+import { replay } from './vt.js';
 
 /*
  * A child process for calm.test.ts: the real App under runApp's screen host on a 200×50
@@ -16,8 +17,10 @@ class Tty extends EventEmitter {
   columns = 200;
   rows = 50;
   bytes = 0;
+  text = '';
   write = (s: string) => {
     this.bytes += Buffer.byteLength(s);
+    this.text += s;
     return true;
   };
 }
@@ -61,6 +64,9 @@ const idle = async (name: string, ms: number) => {
 
 await wait(300);
 result.first = out.bytes;
+// What a terminal shows after the first frame: which rows have something on them.
+const firstScreen = replay(out.text, 200, 50);
+const blankRows = firstScreen.flatMap((l, i) => (l.trim() === '' ? [i] : []));
 // One CHILD_SA's counters moved: a new row object for that IKE_SA only, as the store does.
 await step('oneRow', () => {
   const next = [...rows];
@@ -70,5 +76,5 @@ await step('oneRow', () => {
 await idle('idleSecond', 1300);
 await step('keyDown', () => stdin.push('j'));
 inst.unmount();
-process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify({ ...result, blankRows })}\n`);
 process.exit(0);

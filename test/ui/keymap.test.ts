@@ -15,6 +15,14 @@ describe('keymap', () => {
     }
   });
 
+  test("the filter's help names every kind of field the filter searches", () => {
+    const filter = BINDINGS.find((b) => b.id === 'list.filter');
+    // The haystacks in ui/rows.ts: names, ids, addresses, identities, SPIs, selectors.
+    for (const word of ['names', 'ids', 'hosts', 'IPs', 'identities', 'SPIs', 'selectors']) {
+      expect(filter?.description).toContain(word);
+    }
+  });
+
   test("the issue's keys resolve to their actions", () => {
     expect(resolveKey('sas', 'r', false)).toBe('sa.rekey');
     expect(resolveKey('sas', 't', false)).toBe('sa.terminate');

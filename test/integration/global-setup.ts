@@ -12,9 +12,10 @@
  * default is the host's 5.9.8). The version projects in vitest.config.ts set all three in
  * their `env`, which is read here from the project (this module serves every project).
  */
-import { open, readFile, rm } from 'node:fs/promises';
+
 import type { TestProject } from 'vitest/node';
 import { type LabInfo, startLab, stopLab } from '../../lab/lab.js';
+import { releaseLock, takeLock } from '../../lab/lock.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -33,53 +34,17 @@ export function testLab(env: Record<string, string | undefined> = process.env) {
 
 export const TEST_LAB = testLab();
 
-const LOCK_WAIT_MS = 20 * 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function takeLock(path: string): Promise<void> {
-  const started = Date.now();
-  let told = false;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) {
-      await rm(path, { force: true });
-      continue;
-    }
-    if (Date.now() - started > LOCK_WAIT_MS) {
-      throw new Error(`another test run (pid ${owner}) has held the test lab for 20 minutes`);
-    }
-    if (!told) {
-      process.stderr.write(
-        `test lab: waiting for the run in pid ${owner} to finish with ${path}\n`,
-      );
-      told = true;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const where = testLab({ ...process.env, ...project.config.env });
   const { strongswan, ...loc } = where;
   const lock = `/run/swantop-test-lab-${loc.prefix}.lock`;
   const tag = strongswan ? `test lab ${strongswan}` : 'test lab';
-  await takeLock(lock);
+  await takeLock(lock, {
+    who: 'test run',
+    waitMs: 20 * 60_000,
+    pollMs: 1000,
+    log: (line) => process.stderr.write(`test lab: ${line}\n`),
+  });
   let lab: LabInfo;
   try {
     lab = await startLab({
@@ -90,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (e) {
     // vitest runs no teardown for a setup that threw; the daemon logs stay in the lab dir.
     await stopLab(loc).catch(() => {});
-    await rm(lock, { force: true });
+    await releaseLock(lock);
     throw new Error(
       `the integration tests' strongSwan lab${strongswan ? ` (${strongswan})` : ''} did not start: ${(e as Error).message}`,
     );
@@ -104,7 +69,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }
       await stopLab(loc);
     } finally {
-      await rm(lock, { force: true });
+      await releaseLock(lock);
     }
   };
 }

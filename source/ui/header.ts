@@ -1,7 +1,7 @@
-import type { LinkState, MonitorSnapshot } from '../monitor/types.js';
+import type { Figures, LinkState, MonitorSnapshot } from '../monitor/types.js';
 import { formatCount, formatDuration, formatInterval, formatRate } from './format.js';
 import { sanitize } from './sanitize.js';
-import type { Theme } from './theme.js';
+import type { Style, Theme } from './theme.js';
 import { fitWidth, truncate } from './width.js';
 
 /*
@@ -88,15 +88,27 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
       bold: link.tone !== 'ok',
     });
 
+  // What is known, and how fresh: an unknown count is `?` (never a made-up 0), a rate the link
+  // cannot vouch for is `-`, and counts that are only the last ones seen are dimmed and said
+  // to be stale, as the rows are. Snapshots built by hand (tests) may carry only `totals`.
   const tot = snap.totals;
+  const f: Figures = snap.figures ?? { ...tot, stale: snap.stale };
+  const count = (v: number | null, style: Style): string =>
+    v === null
+      ? t.paint('?', { dim: true })
+      : t.paint(formatCount(v), f.stale ? { dim: true } : style);
+  const rate = (v: number | null): string =>
+    v === null ? t.paint('-', { dim: true }) : t.paint(formatRate(v), { fg: 'cyan' });
+  const known = f.ike !== null || f.child !== null;
   const wide = width >= 100;
   const line2 = [
-    `${wide ? 'IKE_SAs' : 'IKE'} ${t.paint(formatCount(tot.ike), { bold: true })}`,
-    `est ${t.paint(formatCount(tot.established), { fg: 'green' })}`,
-    `${wide ? 'connecting' : 'conn'} ${t.paint(formatCount(tot.connecting), { fg: 'yellow' })}`,
-    `${wide ? 'half-open' : 'half'} ${t.paint(formatCount(tot.halfOpen), { fg: tot.halfOpen > 0 ? 'yellow' : undefined })}`,
-    `│ ${wide ? 'CHILD_SAs' : 'CHILD'} ${t.paint(formatCount(tot.child), { bold: true })}`,
-    `│ in ${t.paint(formatRate(tot.rateIn), { fg: 'cyan' })} out ${t.paint(formatRate(tot.rateOut), { fg: 'cyan' })}`,
+    `${wide ? 'IKE_SAs' : 'IKE'} ${count(f.ike, { bold: true })}`,
+    `est ${count(f.established, { fg: 'green' })}`,
+    `${wide ? 'connecting' : 'conn'} ${count(f.connecting, { fg: 'yellow' })}`,
+    `${wide ? 'half-open' : 'half'} ${count(f.halfOpen, { fg: (f.halfOpen ?? 0) > 0 ? 'yellow' : undefined })}`,
+    `│ ${wide ? 'CHILD_SAs' : 'CHILD'} ${count(f.child, { bold: true })}`,
+    `│ in ${rate(f.rateIn)} out ${rate(f.rateOut)}`,
+    f.stale && known ? t.paint('(stale)', { fg: 'red' }) : '',
     alertCount(snap.events.alerts, t),
   ]
     .filter(Boolean)
@@ -120,6 +132,8 @@ export function headerLines(snap: MonitorSnapshot, o: HeaderOptions): string[] {
     ]
       .filter(Boolean)
       .join('  ');
+    // The meters are the last stats seen when the link cannot vouch for them.
+    if (f.stale) line3 += `  ${t.paint('(stale)', { fg: 'red' })}`;
   } else {
     line3 = t.paint('Workers [no stats yet]', { dim: true });
   }

@@ -68,6 +68,79 @@ describe('header', () => {
   });
 });
 
+describe('header figures', () => {
+  const unknown = {
+    ike: null,
+    established: null,
+    connecting: null,
+    halfOpen: null,
+    child: null,
+    rateIn: null,
+    rateOut: null,
+  };
+  const opts = { now: T0 + 2000, width: 200, theme, paused: false };
+
+  test('before the first listing the counts are unknown (?), never 0', () => {
+    const snap = snapshot([], {
+      link: {
+        kind: 'reconnecting',
+        attempt: 2,
+        retryAt: T0 + 3000,
+        reason: 'no vici socket',
+        since: T0,
+      },
+      stale: true,
+      figures: { ...unknown, stale: true },
+    });
+    const line = stripSgr(headerLines(snap, opts)[1]!);
+    expect(line).toContain('IKE_SAs ?');
+    expect(line).toContain('est ?');
+    expect(line).toContain('CHILD_SAs ?');
+    expect(line).toContain('in - out -');
+    expect(line).not.toMatch(/\b0\b/);
+  });
+
+  test('while stalled or reconnecting the last counts are marked stale and no rate is shown', () => {
+    const rows = sampleRows(2);
+    const snap = snapshot(rows, {
+      link: { kind: 'stalled', since: T0 - 5000, reason: 'no answer' },
+      stale: true,
+      figures: {
+        ...unknown,
+        ike: 2,
+        established: 2,
+        connecting: 0,
+        halfOpen: 0,
+        child: 2,
+        stale: true,
+      },
+    });
+    const lines = headerLines(snap, opts).map(stripSgr);
+    expect(lines[1]).toContain('IKE_SAs 2');
+    expect(lines[1]).toContain('in - out -');
+    expect(lines[1]).toContain('(stale)');
+  });
+
+  test('live figures are shown plainly', () => {
+    const snap = snapshot(sampleRows(2), {
+      figures: {
+        ike: 2,
+        established: 2,
+        connecting: 0,
+        halfOpen: 0,
+        child: 2,
+        rateIn: 2048,
+        rateOut: 1024,
+        stale: false,
+      },
+    });
+    const line = stripSgr(headerLines(snap, opts)[1]!);
+    expect(line).toContain('IKE_SAs 2');
+    expect(line).toContain('in 2.0K/s out 1.0K/s');
+    expect(line).not.toContain('stale');
+  });
+});
+
 describe('tab bar', () => {
   test('names the views and fits the width', () => {
     for (const w of [60, 80, 200]) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { footerLine, tabBar } from '../../source/ui/chrome.js';
+import { footerLine, helpLines, tabBar } from '../../source/ui/chrome.js';
 import { headerLines, linkText, meter } from '../../source/ui/header.js';
-import { VIEWS } from '../../source/ui/keymap.js';
+import { BINDINGS, VIEWS } from '../../source/ui/keymap.js';
 import { createTheme, stripSgr } from '../../source/ui/theme.js';
 import { displayWidth } from '../../source/ui/width.js';
 import { sampleRows, snapshot, T0 } from './fixtures.js';
@@ -65,6 +65,13 @@ describe('header', () => {
       expect(displayWidth(stripSgr(lines[0]!))).toBeLessThanOrEqual(w);
       expect(stripSgr(lines[0]!)).toContain('live');
     }
+  });
+});
+
+describe('help', () => {
+  test('at 120 columns every key is described in full (nothing cut short)', () => {
+    const help = helpLines(false, theme, 120).map(stripSgr).join('\n');
+    for (const b of BINDINGS) expect(help, b.id).toContain(b.description);
   });
 });
 

@@ -75,7 +75,7 @@ export const GLOBAL_BINDINGS: readonly Binding[] = [
     keys: ['/'],
     label: 'Filter',
     description:
-      'filter rows (names, ids, hosts, IPs, identities, SPIs, selectors); typing: ←→ C-u C-w, Enter keeps, Esc clears',
+      'filter rows by name, id, host, IP, identity, SPI, selector; ←→ C-u C-w, Enter keeps, Esc clears',
     modes: MAIN,
     footer: true,
     run: (s) => {

@@ -33,6 +33,17 @@ async function tmux(args: readonly string[]): Promise<string> {
   }
 }
 
+async function retryWhileServerExits<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= 5 || !/server exited unexpectedly/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 /** Quotes one word for sh (tmux runs a session's command through the shell). */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -75,30 +86,35 @@ export class TmuxSession {
     // `env -i` so the command sees only what a terminal session would; TERM is the pane's own.
     const commandLine = `exec env -i TERM="$TERM" ${envWords.join(' ')} ${o.command.map(shellQuote).join(' ')}`;
     // One tmux invocation: the pane is marked to remain before its command can possibly exit.
-    await tmux([
-      'start-server',
-      ';',
-      'set-option',
-      '-g',
-      'remain-on-exit',
-      'on',
-      ';',
-      'set-option',
-      '-g',
-      'history-limit',
-      '2000',
-      ';',
-      'new-session',
-      '-d',
-      '-s',
-      name,
-      '-x',
-      String(o.width),
-      '-y',
-      String(o.height),
-      ...(o.cwd ? ['-c', o.cwd] : []),
-      commandLine,
-    ]);
+    // The server exits when the previous test kills its last session; a start that reaches it
+    // while it is going fails with "server exited unexpectedly" and nothing was created, so
+    // it is tried again once that server has gone (seen in CI between two e2e files).
+    await retryWhileServerExits(() =>
+      tmux([
+        'start-server',
+        ';',
+        'set-option',
+        '-g',
+        'remain-on-exit',
+        'on',
+        ';',
+        'set-option',
+        '-g',
+        'history-limit',
+        '2000',
+        ';',
+        'new-session',
+        '-d',
+        '-s',
+        name,
+        '-x',
+        String(o.width),
+        '-y',
+        String(o.height),
+        ...(o.cwd ? ['-c', o.cwd] : []),
+        commandLine,
+      ]),
+    );
     return new TmuxSession(name);
   }
 

@@ -19,7 +19,26 @@ const int = (s: ViciSection, k: string) => num(s.get(k));
 const flag = (s: ViciSection, k: string) => bool(s.get(k));
 const list = (s: ViciSection, k: string) => texts(s.get(k));
 
-export interface ChildSa {
+/** The algorithms an IKE_SA or CHILD_SA negotiated (both list them under the same keys). */
+export interface SaProposal {
+  encrAlg?: string;
+  encrKeysize?: number;
+  integAlg?: string;
+  integKeysize?: number;
+  prfAlg?: string;
+  /** The key exchange method (6.x calls it that; 5.9 a DH group), e.g. CURVE_25519. */
+  dhGroup?: string;
+  /** Additional key exchanges (RFC 9370, strongSwan 6.x), e.g. ML_KEM_768; absent when none. */
+  ake1?: string;
+  ake2?: string;
+  ake3?: string;
+  ake4?: string;
+  ake5?: string;
+  ake6?: string;
+  ake7?: string;
+}
+
+export interface ChildSa extends SaProposal {
   /** The key under `child-sas`: unique within the IKE_SA (name plus unique id). */
   key: string;
   name: string;
@@ -37,21 +56,6 @@ export interface ChildSa {
   markOut?: string;
   ifIdIn?: string;
   ifIdOut?: string;
-  encrAlg?: string;
-  encrKeysize?: number;
-  integAlg?: string;
-  integKeysize?: number;
-  prfAlg?: string;
-  /** The key exchange method (6.x calls it that; 5.9 a DH group), e.g. CURVE_25519. */
-  dhGroup?: string;
-  /** Additional key exchanges (RFC 9370, strongSwan 6.x), e.g. ML_KEM_768; absent when none. */
-  ake1?: string;
-  ake2?: string;
-  ake3?: string;
-  ake4?: string;
-  ake5?: string;
-  ake6?: string;
-  ake7?: string;
   /** `yes` when per-CPU SAs are enabled for this CHILD_SA (strongSwan 6.0.2 and later). */
   perCpuSas?: boolean;
   /** The CPU a per-CPU SA is bound to (6.0.2 and later). */
@@ -78,7 +82,7 @@ export interface ChildSa {
   raw: ViciSection;
 }
 
-export interface IkeSa {
+export interface IkeSa extends SaProposal {
   /** The connection name (the section's name in list-sa and the updown events). */
   name: string;
   uniqueid: string;
@@ -101,21 +105,6 @@ export interface IkeSa {
   natAny?: boolean;
   ifIdIn?: string;
   ifIdOut?: string;
-  encrAlg?: string;
-  encrKeysize?: number;
-  integAlg?: string;
-  integKeysize?: number;
-  prfAlg?: string;
-  /** The key exchange method (6.x calls it that; 5.9 a DH group), e.g. CURVE_25519. */
-  dhGroup?: string;
-  /** Additional key exchanges (RFC 9370, strongSwan 6.x), e.g. ML_KEM_768; absent when none. */
-  ake1?: string;
-  ake2?: string;
-  ake3?: string;
-  ake4?: string;
-  ake5?: string;
-  ake6?: string;
-  ake7?: string;
   ppk?: boolean;
   /** Seconds since establishment, as of the listing. */
   established?: number;
@@ -131,16 +120,25 @@ export interface IkeSa {
   raw: ViciSection;
 }
 
-type Akes = Pick<IkeSa, 'ake1' | 'ake2' | 'ake3' | 'ake4' | 'ake5' | 'ake6' | 'ake7'>;
-
-/** `ake1`...`ake7`; only the ones the daemon sent, so an SA without them has no such keys. */
-function akes(s: ViciSection): Akes {
-  const out: Record<string, string> = {};
+/**
+ * The negotiated algorithms, read the same way for IKE_SAs and CHILD_SAs. `ake1`...`ake7` are
+ * set only where the daemon sent them, so an SA without them has no such keys.
+ */
+function proposal(s: ViciSection): SaProposal {
+  const out: SaProposal = {
+    encrAlg: str(s, 'encr-alg'),
+    encrKeysize: int(s, 'encr-keysize'),
+    integAlg: str(s, 'integ-alg'),
+    integKeysize: int(s, 'integ-keysize'),
+    prfAlg: str(s, 'prf-alg'),
+    dhGroup: str(s, 'dh-group'),
+  };
+  const akes = out as Record<string, unknown>;
   for (let i = 1; i <= 7; i++) {
     const v = str(s, `ake${i}`);
-    if (v !== undefined) out[`ake${i}`] = v;
+    if (v !== undefined) akes[`ake${i}`] = v;
   }
-  return out as Akes;
+  return out;
 }
 
 export function parseChildSa(key: string, s: ViciSection): ChildSa {
@@ -161,13 +159,7 @@ export function parseChildSa(key: string, s: ViciSection): ChildSa {
     markOut: str(s, 'mark-out'),
     ifIdIn: str(s, 'if-id-in'),
     ifIdOut: str(s, 'if-id-out'),
-    encrAlg: str(s, 'encr-alg'),
-    encrKeysize: int(s, 'encr-keysize'),
-    integAlg: str(s, 'integ-alg'),
-    integKeysize: int(s, 'integ-keysize'),
-    prfAlg: str(s, 'prf-alg'),
-    dhGroup: str(s, 'dh-group'),
-    ...akes(s),
+    ...proposal(s),
     perCpuSas: flag(s, 'per-cpu-sas'),
     cpu: int(s, 'cpu'),
     label: str(s, 'label'),
@@ -218,13 +210,7 @@ export function parseIkeSa(name: string, s: ViciSection): IkeSa {
     natAny: flag(s, 'nat-any'),
     ifIdIn: str(s, 'if-id-in'),
     ifIdOut: str(s, 'if-id-out'),
-    encrAlg: str(s, 'encr-alg'),
-    encrKeysize: int(s, 'encr-keysize'),
-    integAlg: str(s, 'integ-alg'),
-    integKeysize: int(s, 'integ-keysize'),
-    prfAlg: str(s, 'prf-alg'),
-    dhGroup: str(s, 'dh-group'),
-    ...akes(s),
+    ...proposal(s),
     ppk: flag(s, 'ppk'),
     established: int(s, 'established'),
     rekeyTime: int(s, 'rekey-time'),

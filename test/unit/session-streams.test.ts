@@ -4,27 +4,19 @@
  * abort, timeout) takes nothing more and yields nothing more.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PACKET, Session, TimeoutError, text } from '../../source/vici/index.js';
-import { type ScriptedConnection, ScriptedServer } from './scripted-server.js';
+import { PACKET, type Session, TimeoutError, text } from '../../source/vici/index.js';
+import type { ScriptedConnection, ScriptedServer } from './scripted-server.js';
+import { closeScriptedSession, ikeSa, openScriptedSession } from './scripted-session.js';
 
 let server: ScriptedServer;
 let session: Session;
 let conn: ScriptedConnection;
 
 beforeEach(async () => {
-  server = await ScriptedServer.start();
-  session = await Session.connect({ uri: server.uri });
-  conn = await server.connection();
+  ({ server, session, conn } = await openScriptedSession());
 });
 
-afterEach(async () => {
-  await session.close();
-  await server.close();
-});
-
-const ikeSa = (name: string, id: string) => ({
-  [name]: { uniqueid: id, state: 'ESTABLISHED', 'child-sas': {} },
-});
+afterEach(() => closeScriptedSession({ server, session, conn }));
 
 /** A daemon whose list-sas sends the SAs of the requested connection (all without a filter). */
 const SAS = [

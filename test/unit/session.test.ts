@@ -10,26 +10,18 @@ import {
   TimeoutError,
   text,
 } from '../../source/vici/index.js';
-import { type ScriptedConnection, ScriptedServer } from './scripted-server.js';
+import type { ScriptedConnection, ScriptedServer } from './scripted-server.js';
+import { closeScriptedSession, ikeSa, openScriptedSession } from './scripted-session.js';
 
 let server: ScriptedServer;
 let session: Session;
 let conn: ScriptedConnection;
 
 beforeEach(async () => {
-  server = await ScriptedServer.start();
-  session = await Session.connect({ uri: server.uri });
-  conn = await server.connection();
+  ({ server, session, conn } = await openScriptedSession());
 });
 
-afterEach(async () => {
-  await session.close();
-  await server.close();
-});
-
-const ikeSa = (name: string, id: string) => ({
-  [name]: { uniqueid: id, state: 'ESTABLISHED', 'child-sas': {} },
-});
+afterEach(() => closeScriptedSession({ server, session, conn }));
 
 /** Wait until the server has seen `n` packets (the client sends them asynchronously). */
 async function packets(n: number): Promise<string[]> {

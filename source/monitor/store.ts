@@ -1,5 +1,6 @@
 import type { Stats } from '../vici/views.js';
 import { Commander } from './commander.js';
+import { DeltaJournal } from './delta-journal.js';
 import { Feed } from './feed.js';
 import { DaemonLink } from './link.js';
 import { Poller } from './poller.js';
@@ -21,7 +22,9 @@ import type {
 /*
  * The store: composes the link (connections, reconnects, stalls), the feed (events → rows and
  * the event log), the poller (listings → rows, within the budget) and the Commander (actions)
- * around one row table, and publishes immutable snapshots of them.
+ * around one row table, and publishes snapshots of them: the figures in a snapshot are fixed,
+ * its `ikes` is a view of the live table, and its deltas (with a journal behind
+ * `changesSince`) say which rows changed, so no publish copies or walks every row.
  */
 
 export interface StoreOptions {
@@ -87,6 +90,7 @@ export class MonitorStore implements Monitor {
   private readonly host: string;
   private readonly subscribers = new Set<() => void>();
   private readonly table = new RowTable();
+  private readonly journal = new DeltaJournal();
   private readonly link: DaemonLink;
   private readonly feed: Feed;
   private readonly poller: Poller;
@@ -298,6 +302,7 @@ export class MonitorStore implements Monitor {
     this.lastPublishAt = performance.now();
     const next = this.build(this.snap.version + 1);
     if (sameSnapshot(this.snap, next)) return;
+    this.journal.record(next.version, next.delta ?? NO_CHANGE);
     this.snap = next;
     for (const listener of [...this.subscribers]) {
       try {
@@ -316,6 +321,8 @@ export class MonitorStore implements Monitor {
     let totals = this.table.totals(stats?.ikeSasHalfOpen ?? 0);
     if (prev && sameTotals(prev.totals, totals)) totals = prev.totals;
     const delta = prev && prev.ikes === ikes ? NO_CHANGE : this.table.takeDelta();
+    const journal = this.journal;
+    const changesSince = (since: number) => journal.between(since, version);
     const poll = this.poller.info();
     const link = this.link.state;
     const stale = !this.poller.trusted || this.link.stalled !== undefined || link.kind !== 'live';
@@ -329,6 +336,7 @@ export class MonitorStore implements Monitor {
       totals,
       figures: this.figures(totals, stale, prev?.figures),
       delta,
+      changesSince,
       stats,
       statsAt: this.poller.statsAt,
       conns: this.poller.conns,
@@ -384,7 +392,8 @@ function samePoll(a: PollInfo, b: PollInfo): boolean {
 
 function sameSnapshot(a: MonitorSnapshot, b: MonitorSnapshot): boolean {
   for (const k of Object.keys(b) as (keyof MonitorSnapshot)[]) {
-    if (k === 'version') continue;
+    // A new version and its own view of the journal, but nothing a reader would see.
+    if (k === 'version' || k === 'changesSince') continue;
     if (a[k] !== b[k]) return false;
   }
   return true;

@@ -204,7 +204,10 @@ export interface MonitorSnapshot {
   link: LinkState;
   /** True whenever the link cannot vouch for the rows: every row must be drawn as stale. */
   stale: boolean;
-  /** IKE_SAs by unique id, in the order the daemon listed them. */
+  /**
+   * IKE_SAs by unique id, in the order the daemon listed them. A new object whenever a row
+   * changed; it reads the live table, so an older snapshot's `ikes` shows the newest rows.
+   */
   ikes: ReadonlyMap<string, IkeRow>;
   /** Counts as numbers, 0 while unknown; read `figures` for what is known and how fresh. */
   totals: Totals;
@@ -215,6 +218,13 @@ export interface MonitorSnapshot {
    * that skipped a version, or finds no delta, must treat every row as changed.
    */
   delta?: IkeDelta;
+  /**
+   * What changed in `ikes` after `version` up to this snapshot, as one delta (several
+   * publishes folded together); undefined when the store no longer remembers that far back,
+   * and then a reader must treat every row as changed. `ikes` reads the table as it is now
+   * (not a frozen copy): readers keep their own derived state and move it on by these deltas.
+   */
+  changesSince?: (version: number) => IkeDelta | undefined;
   stats?: Stats;
   statsAt?: number;
   conns: readonly Connection[];

@@ -162,6 +162,15 @@ export abstract class ViciCommands extends EventEmitter {
     result: (response: ViciSection) => R,
   ): Stream<T, R>;
 
+  /** A streamed command whose items are its events' bodies, undecoded (each an owned copy). */
+  protected abstract openBodyStream<R>(
+    command: string,
+    event: string,
+    message: EncodableSection | undefined,
+    opts: CallOptions | undefined,
+    result: (response: ViciSection) => R,
+  ): Stream<Buffer, R>;
+
   /** request() plus the `success` check every typed command makes. */
   protected async call(
     command: string,
@@ -247,6 +256,15 @@ export abstract class ViciCommands extends EventEmitter {
 
   listSas(args: ListSasArgs = {}, opts?: CallOptions): Stream<IkeSa, ViciSection> {
     return this.openStream('list-sas', 'list-sa', args, opts, parseListSaEvent, raw);
+  }
+
+  /**
+   * `list-sas` with each `list-sa` event's message body as bytes (one Buffer per event, a copy
+   * of its own), for callers with a decoder of their own; `decodeMessage(body)` and
+   * `parseListSaEvent` give what `listSas` yields. Everything else behaves as in `listSas`.
+   */
+  listSasBodies(args: ListSasArgs = {}, opts?: CallOptions): Stream<Buffer, ViciSection> {
+    return this.openBodyStream('list-sas', 'list-sa', args, opts, raw);
   }
 
   listPolicies(args: ListPoliciesArgs = {}, opts?: CallOptions): Stream<Policy, ViciSection> {

@@ -403,6 +403,35 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     items: (message: ViciSection) => T[],
     result: (response: ViciSection) => R,
   ): Stream<T, R> {
+    return this.openEventStream(command, event, message, opts, (ev) => items(ev.message()), result);
+  }
+
+  protected openBodyStream<R>(
+    command: string,
+    event: string,
+    message: EncodableSection | undefined,
+    opts: CallOptions | undefined,
+    result: (response: ViciSection) => R,
+  ): Stream<Buffer, R> {
+    // A copy: the body is a view into a socket chunk that holds other packets too.
+    return this.openEventStream(
+      command,
+      event,
+      message,
+      opts,
+      (ev) => [Buffer.from(ev.body)],
+      result,
+    );
+  }
+
+  private openEventStream<T, R>(
+    command: string,
+    event: string,
+    message: EncodableSection | undefined,
+    opts: CallOptions | undefined,
+    items: (event: EventItem) => T[],
+    result: (response: ViciSection) => R,
+  ): Stream<T, R> {
     const stream = new Stream<T, R>(command, event, this, items, opts?.signal);
     let packet: Buffer;
     try {

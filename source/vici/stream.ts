@@ -86,7 +86,8 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
     readonly command: string,
     readonly event: string,
     private readonly host: StreamHost,
-    private readonly map: (message: ViciSection) => T[],
+    /** An event's items: its decoded message mapped (most streams), or its body as it is. */
+    private readonly map: (event: EventItem) => T[],
     /** The call's signal: once aborted, next() throws its reason even if items are buffered. */
     private readonly signal?: AbortSignal,
   ) {
@@ -170,7 +171,7 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
       if (ev !== undefined) {
         let mapped: T[];
         try {
-          mapped = this.map(ev.message());
+          mapped = this.map(ev);
         } catch (err) {
           this.host.countProtocolError();
           this.abandon();

@@ -112,7 +112,7 @@ describe('the store against a scripted daemon', () => {
     expect(s.totals.ike).toBe(1);
     expect(s.stats!.workersTotal).toBe(16);
     // 5.9.8 has no `alert`: the store notes it and goes on.
-    await until(monitor, 'the note about alert', (x) =>
+    const beforeCarol = await until(monitor, 'the note about alert', (x) =>
       x.events.entries.some((e) => e.kind === 'swantop' && e.text.includes('"alert"')),
     );
 
@@ -125,6 +125,15 @@ describe('the store against a scripted daemon', () => {
     expect(s.ikes.get('2')!.sa.name).toBe('carol');
     expect(s.events.entries.some((e) => e.kind === 'ike-updown' && e.tone === 'up')).toBe(true);
     expect(s.stale).toBe(false);
+
+    // A reader that skipped publishes catches up from the journal, not by walking every row.
+    const since = s.changesSince!(beforeCarol.version);
+    expect(since).toBeDefined();
+    expect(since!.changed).toContain('2');
+    expect(since!.gone).toEqual([]);
+    expect(s.changesSince!(s.version)).toEqual({ changed: [], gone: [], reordered: false });
+    // The rows are the live table's, not a copy made for each publish.
+    expect(s.ikes).not.toBeInstanceOf(Map);
 
     // Identity: nothing changed → the same snapshot object.
     const before = monitor.getSnapshot();

@@ -4,7 +4,16 @@
  * abort, timeout) takes nothing more and yields nothing more.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PACKET, type Session, TimeoutError, text } from '../../source/vici/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodePacket,
+  PACKET,
+  parseListSaEvent,
+  type Session,
+  TimeoutError,
+  text,
+} from '../../source/vici/index.js';
 import type { ScriptedConnection, ScriptedServer } from './scripted-server.js';
 import { closeScriptedSession, ikeSa, openScriptedSession } from './scripted-session.js';
 
@@ -185,5 +194,42 @@ describe('a stream its caller left', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('listSasBodies', () => {
+  it('yields each list-sa body as bytes of its own: what listSas decodes, in order', async () => {
+    const stream = session.listSasBodies({ noblock: true });
+    await conn.expect(PACKET.EVENT_REGISTER, 'list-sa');
+    conn.confirm();
+    const req = await conn.expect(PACKET.CMD_REQUEST, 'list-sas');
+    expect(text(req.message?.get('noblock'))).toBe('yes');
+    // Bodies over Buffer's 4 KiB pool size, all sent in one write with the answer: read as one
+    // chunk, each body is a view into it until it is copied.
+    const events = SAS.slice(0, 3).map(([name, id]) =>
+      encodeMessage({ [name]: { uniqueid: id, state: 'ESTABLISHED', note: 'x'.repeat(5000) } }),
+    );
+    conn.sendRaw(
+      Buffer.concat([
+        ...events.map((e) => encodePacket(PACKET.EVENT, 'list-sa', e)),
+        encodePacket(PACKET.CMD_RESPONSE, undefined, encodeMessage({})),
+      ]),
+    );
+    const bodies = await stream.collect();
+    expect(bodies).toEqual(events);
+    for (const b of bodies) {
+      // Owned: a kept body holds its own bytes alive, not the socket chunk with the others.
+      expect(b.byteOffset).toBe(0);
+      expect(b.buffer.byteLength).toBe(b.length);
+    }
+    expect(parseListSaEvent(decodeMessage(bodies[2]!)).map((s) => s.uniqueid)).toEqual(['3']);
+    expect(await stream.result).toEqual(new Map());
+  });
+
+  it('leaves the session usable when the caller leaves early, like listSas', async () => {
+    listing();
+    for await (const _ of session.listSasBodies()) break;
+    const rest = await session.listSasBodies({ ike: 'rw' }).collect();
+    expect(rest.map((b) => [...decodeMessage(b).keys()])).toEqual([['rw'], ['rw']]);
   });
 });

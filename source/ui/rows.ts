@@ -116,7 +116,11 @@ export function shownChildren(ike: IkeRow, needle: string): readonly ChildRow[] 
   if (needle === '' || ikeHaystack(ike).includes(needle)) return ike.children;
   // Most IKE_SAs match nothing: no array is made for them.
   let kids: ChildRow[] | undefined;
-  for (const c of ike.children) if (childHaystack(c).includes(needle)) (kids ??= []).push(c);
+  for (const c of ike.children) {
+    if (!childHaystack(c).includes(needle)) continue;
+    if (kids === undefined) kids = [c];
+    else kids.push(c);
+  }
   return kids;
 }
 

@@ -1,11 +1,15 @@
 /**
- * Drawing at 10,000 IKE_SAs (one CHILD_SA each): the real store (createMonitor) fed by a
- * scripted daemon on a unix socket that lists real captured SAs replicated to 10,000, and the
- * real App rendered by Ink (runApp's options) onto a fake 200×50 terminal in this process.
+ * Drawing at 10,000 and at 50,000 IKE_SAs (one CHILD_SA each): the real store (createMonitor)
+ * fed by a scripted daemon on a unix socket that lists real captured SAs replicated to that
+ * many, and the real App rendered by Ink (runApp's options) onto a fake 200×50 terminal in
+ * this process.
  *  - frame: a CHILD_SA on screen rekeys; from the store publishing it to the write after
  *    which the screen shows its new SPIs. Target p95 ≤ 16 ms.
  *  - key → frame: j/k moving the selection; from the key to the next write. p95 ≤ 16 ms.
- *  - sort (s) and filter (typing after /, and Esc): key to the next write. p95 ≤ 100 ms.
+ *  - filter or sort change: a column picked in the sort picker (s, j, Enter: the Enter is
+ *    timed), the order inverted (I), the filter opened, typed into, kept and cleared (/, digits,
+ *    Enter, Esc); each from the key to the next write. p95 ≤ 50 ms at 10,000, ≤ 200 ms at
+ *    50,000 (issue 9).
  * Reference (same run, same terminal, same options): Ink alone drawing 49 lines of swantop's
  * own screen with one line changing — the floor any Ink frame of that size pays.
  */
@@ -20,11 +24,19 @@ import { ScriptedDaemon } from './lib/scripted-daemon.js';
 import { max, percentile, sleep, summary } from './lib/stats.js';
 import { type BenchRow, row } from './result.js';
 
-export const RENDER_SAS = 10_000;
+export const RENDER_SIZES = [10_000, 50_000] as const;
+/** Issue 9's targets for a filter or sort change, by size. */
+const CHANGE_TARGET_MS: Record<number, number> = { 10000: 50, 50000: 200 };
 
 export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  for (const size of RENDER_SIZES) out.push(...(await renderAt(ctx, size)));
+  return out;
+}
+
+async function renderAt(ctx: BenchContext, sas: number): Promise<BenchRow[]> {
   const bench = 'render';
-  const daemon = new ScriptedDaemon(workPath(`render-${process.pid}.vici`), RENDER_SAS);
+  const daemon = new ScriptedDaemon(workPath(`render-${process.pid}.vici`), sas);
   await daemon.listen();
   const monitor = createMonitor({ uri: `unix://${daemon.socketPath}`, host: 'bench' });
   let waitingFor: ((at: number, cpu: number) => boolean) | undefined;
@@ -41,13 +53,12 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
   let floor: Timed[] = [];
   try {
     const ok = await stdout.until(
-      () => monitor.getSnapshot().ikes.size >= RENDER_SAS && !monitor.getSnapshot().stale,
-      120_000,
+      () => monitor.getSnapshot().ikes.size >= sas && !monitor.getSnapshot().stale,
+      300_000,
     );
-    if (ok === undefined)
-      throw new Error(`the App did not show ${RENDER_SAS} IKE_SAs within 120 s`);
+    if (ok === undefined) throw new Error(`the App did not show ${sas} IKE_SAs within 300 s`);
     await sleep(1500);
-    ctx.log(`render @${RENDER_SAS}: listed and drawn; measuring`);
+    ctx.log(`render @${sas}: listed and drawn; measuring`);
     const samples = ctx.quick ? 30 : 200;
 
     // Frames: a visible CHILD_SA rekeys.
@@ -89,6 +100,13 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
     }
     ctx.log(`  keys: ${summary(wall(keys))} ms`);
 
+    // A key not timed (opening the picker, moving in it) still waits for its frame.
+    const press = async (key: string) => {
+      const next = stdout.nextWrite(5000);
+      stdin.key(key);
+      await next;
+      await sleep(150);
+    };
     const change = async (what: string, key: string) => {
       const next = stdout.nextWrite(5000);
       const t0 = performance.now();
@@ -104,7 +122,11 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
     };
     const rounds = ctx.quick ? 3 : 10;
     for (let k = 0; k < rounds; k++) {
-      await change('sort', 's');
+      // The picker opens on the current column; the next one down is a different column.
+      await press('s');
+      await press('j');
+      await change('sort pick', '\r');
+      await change('sort invert', 'I');
     }
     for (let k = 0; k < rounds; k++) {
       await change('filter open', '/');
@@ -114,6 +136,8 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
       await sleep(100);
     }
     ctx.log(`  filter/sort: ${summary(changes.map((c) => c.ms))} ms`);
+    const slowest = [...changes].sort((a, b) => b.ms - a.ms).slice(0, 4);
+    ctx.log(`  slowest: ${slowest.map((c) => `${c.what} ${c.ms.toFixed(1)}`).join(', ')} ms`);
 
     const lines = stdout.screen.text().split('\n');
     floor = await inkFloorFrames(lines, samples);
@@ -133,7 +157,7 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
   return [
     row({
       bench,
-      name: `render @${RENDER_SAS} IKE_SAs: frame p95, a visible CHILD_SA rekeys (store publish → write)`,
+      name: `render @${sas} IKE_SAs: frame p95, a visible CHILD_SA rekeys (store publish → write)`,
       value: percentile(wall(frames), 95),
       unit: 'ms',
       reference: ref,
@@ -144,7 +168,7 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
     }),
     row({
       bench,
-      name: `render @${RENDER_SAS} IKE_SAs: key → frame p95 (j/k)`,
+      name: `render @${sas} IKE_SAs: key → frame p95 (j/k)`,
       value: percentile(wall(keys), 95),
       unit: 'ms',
       reference: ref,
@@ -155,11 +179,11 @@ export async function runRender(ctx: BenchContext): Promise<BenchRow[]> {
     }),
     row({
       bench,
-      name: `render @${RENDER_SAS} IKE_SAs: filter or sort change → frame p95 (s, /, typing, Esc)`,
+      name: `render @${sas} IKE_SAs: filter or sort change → frame p95 (sort pick, I, /, typing, Esc)`,
       value: percentile(changeMs, 95),
       unit: 'ms',
       reference: ref,
-      target: 100,
+      target: CHANGE_TARGET_MS[sas]!,
       bounds: 'value',
       limit: `${LIMITS.appOn}; ${LIMITS.inkFrame}`,
       note: `${note}; wall ${summary(changeMs)}; ${cpuNote(changes.map((c) => ({ wall: c.ms, cpu: c.cpu })))}; slowest: ${worst.what} ${worst.ms.toFixed(1)} ms (max ${max(changeMs).toFixed(1)})`,

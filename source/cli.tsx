@@ -3,6 +3,7 @@ import os from 'node:os';
 import meow from 'meow';
 import { checkRepeats, parseArgs, UsageError } from './args.js';
 import { helpText } from './help.js';
+import { firstLine } from './monitor/first-line.js';
 import { printOnce } from './once.js';
 import { bundledPackage } from './package-info.js';
 
@@ -115,7 +116,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Never a stack trace for a user: one line, and the details only when asked for.
-  const message = err instanceof Error ? err.message : String(err);
   if (process.env.SWANTOP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  fail(message.split('\n')[0] ?? 'unexpected error', 1);
+  fail(firstLine(err), 1);
 });

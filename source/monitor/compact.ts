@@ -85,7 +85,7 @@ export function isCompact(view: object): boolean {
   return (view as Compact)[SOURCE] !== undefined;
 }
 
-function lazyRaw<T extends { raw: ViciSection }>(view: T, raw: ViciSection): T {
+function lazyRaw<T extends { raw: ViciSection }>(view: Omit<T, 'raw'>, raw: ViciSection): T {
   // A copy: the encoder reuses its buffer between calls.
   const bytes = Buffer.from(encodeMessage(raw));
   return defineRaw<T>(view, bytes, 0, bytes.length);
@@ -100,16 +100,17 @@ function withoutChildSas(raw: ViciSection): ViciSection {
 
 export function compactChildSa(sa: ChildSa): ChildSa {
   if (isCompact(sa)) return sa;
+  // Built without `raw`: V8 turns an object whose data field is redefined as an accessor
+  // into a dictionary (~1.9 KB per view at 40 fields: 38 MB of a 107 MB heap at 10,000 SAs).
   const { raw, ...fields } = sa;
-  return lazyRaw({ ...fields, raw } as ChildSa, raw);
+  return lazyRaw<ChildSa>(fields, raw);
 }
 
 /** The IKE_SA's own fields; its CHILD_SAs live on in the row's children, each compacted. */
 export function compactIkeSa(sa: IkeSa): IkeSa {
   if (isCompact(sa)) return sa;
   const { raw, ...fields } = sa;
-  const view = { ...fields, children: [], raw } as IkeSa;
-  return lazyRaw(view, withoutChildSas(raw));
+  return lazyRaw<IkeSa>({ ...fields, children: [] }, withoutChildSas(raw));
 }
 
 function compactChild(row: ChildRow): ChildRow {

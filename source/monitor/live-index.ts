@@ -1,8 +1,8 @@
 /*
  * A sorted, filtered view of the rows kept live from the snapshots' deltas (issue 9 item 3):
  * a change of k rows costs O(k log n) comparisons (plus moving array slots), not a sort and a
- * filter of every row. Pure: no clock, no I/O; the UI owns one per pane and feeds it
- * `snapshot.delta`. Ties are broken by key, so the order is total and stable across updates.
+ * filter of every row. Pure: no clock, no I/O; the UI owns them (ui/sa-model.ts: every IKE_SA,
+ * and those the filter shows) and feeds them `snapshot.delta`. Ties are broken by key, so the order is total and stable across updates.
  */
 
 export interface IndexDelta {
@@ -16,13 +16,21 @@ export class LiveIndex<T> {
   /** The matching items in order. */
   private order: T[] = [];
   /** Every matching item by key, as it was placed (its sort position depends on it). */
-  private readonly placed = new Map<string, T>();
+  private readonly placed: Map<string, T> | undefined;
 
+  /**
+   * `find`, when given, is the owner's own map from key to the item as placed: the index then
+   * keeps none (an owner holding two indexes over the same items keeps one map, not three).
+   * The owner removes an item before it changes or leaves that map.
+   */
   constructor(
     private readonly keyOf: (item: T) => string,
     private readonly compare: (a: T, b: T) => number,
     private readonly matches: (item: T) => boolean = () => true,
-  ) {}
+    private readonly find?: (key: string) => T | undefined,
+  ) {
+    this.placed = find ? undefined : new Map();
+  }
 
   get size(): number {
     return this.order.length;
@@ -30,12 +38,12 @@ export class LiveIndex<T> {
 
   /** Rebuilds from every item: O(n log n). For a new sort, a new filter, or a skipped delta. */
   reset(items: Iterable<T>): void {
-    this.placed.clear();
+    this.placed?.clear();
     const kept: T[] = [];
     for (const item of items) {
       if (!this.matches(item)) continue;
       kept.push(item);
-      this.placed.set(this.keyOf(item), item);
+      this.placed?.set(this.keyOf(item), item);
     }
     kept.sort((a, b) => this.cmp(a, b));
     this.order = kept;
@@ -47,8 +55,34 @@ export class LiveIndex<T> {
     for (const key of delta.changed) {
       this.remove(key);
       const item = get(key);
-      if (item !== undefined && this.matches(item)) this.insert(item);
+      if (item !== undefined) this.insert(item);
     }
+  }
+
+  /** The item placed under `key`, if it matched. */
+  get(key: string): T | undefined {
+    return this.placed ? this.placed.get(key) : this.find!(key);
+  }
+
+  /**
+   * Places `item` (replacing the one under its key) if it matches: O(log n) comparisons.
+   * Returns its position, or -1 when it does not match.
+   */
+  insert(item: T): number {
+    this.remove(this.keyOf(item));
+    if (!this.matches(item)) return -1;
+    const i = this.lowerBound(item);
+    this.order.splice(i, 0, item);
+    this.placed?.set(this.keyOf(item), item);
+    return i;
+  }
+
+  /** Takes the item under `key` out; returns where it was, or -1. */
+  remove(key: string): number {
+    const i = this.indexOf(key);
+    if (i >= 0) this.order.splice(i, 1);
+    this.placed?.delete(key);
+    return i;
   }
 
   /** The item at a position in the sorted, filtered order. */
@@ -63,7 +97,7 @@ export class LiveIndex<T> {
 
   /** Where `key` is in the order, or -1 (filtered out, or gone): O(log n). */
   indexOf(key: string): number {
-    const item = this.placed.get(key);
+    const item = this.get(key);
     if (item === undefined) return -1;
     const i = this.lowerBound(item);
     return this.order[i] !== undefined && this.keyOf(this.order[i]!) === key ? i : -1;
@@ -87,16 +121,5 @@ export class LiveIndex<T> {
       else hi = mid;
     }
     return lo;
-  }
-
-  private insert(item: T): void {
-    this.order.splice(this.lowerBound(item), 0, item);
-    this.placed.set(this.keyOf(item), item);
-  }
-
-  private remove(key: string): void {
-    const i = this.indexOf(key);
-    if (i >= 0) this.order.splice(i, 1);
-    this.placed.delete(key);
   }
 }

@@ -2,7 +2,8 @@ import type { EventEntry, EventLog } from '../monitor/types.js';
 import { type ConnRow, connRows } from './conns.js';
 import { eventsTop, filterEvents } from './events.js';
 import { headerLines } from './header.js';
-import { createRowModel, type DisplayRow } from './rows.js';
+import type { DisplayRow } from './rows.js';
+import { SaModel, type SaRows } from './sa-model.js';
 import { scrollTo } from './sa-view.js';
 import type { ListState, UiState, World } from './state.js';
 import { createTheme } from './theme.js';
@@ -30,7 +31,8 @@ export interface Derived {
   progressHeight: number;
   /** Rows of a list under its column header. */
   listHeight: number;
-  saRows: readonly DisplayRow[];
+  /** The SAs view's rows, read from its live model (see sa-model.ts). */
+  saRows: SaRows;
   saPlace: Place;
   connRows: readonly ConnRow[];
   connPlace: Place;
@@ -50,26 +52,32 @@ export function rowLineage(r: DisplayRow | undefined): string | undefined {
   return r.child.lineage === undefined ? undefined : `child:${ike}/${r.child.lineage}`;
 }
 
+/** Rows a selection can be placed in: how many, and where a key (or a lineage) is. */
+export interface Locatable {
+  readonly length: number;
+  indexOf(key: string): number;
+  indexOfLineage?(lineage: string): number;
+}
+
 /** The selection follows its row's key (or lineage, after a rekey) when the rows move. */
-export function place<T>(
-  list: ListState<unknown>,
-  rows: readonly T[],
-  height: number,
-  keyOf: (r: T) => string,
-  lineageOf?: (r: T) => string | undefined,
-): Place {
+export function place(list: ListState<unknown>, rows: Locatable, height: number): Place {
   let index = list.index;
   if (list.key !== undefined) {
-    let found = rows.findIndex((r) => keyOf(r) === list.key);
-    if (found < 0 && list.lineage !== undefined && lineageOf)
-      found = rows.findIndex((r) => lineageOf(r) === list.lineage);
+    let found = rows.indexOf(list.key);
+    if (found < 0 && list.lineage !== undefined && rows.indexOfLineage)
+      found = rows.indexOfLineage(list.lineage);
     if (found >= 0) index = found;
   }
   return scrollTo(index, list.top, rows.length, height);
 }
 
+/** An array's rows located by a linear search (the lists short enough for it). */
+export function located<T>(rows: readonly T[], keyOf: (r: T) => string): Locatable {
+  return { length: rows.length, indexOf: (key) => rows.findIndex((r) => keyOf(r) === key) };
+}
+
 export function createDeriver(): (s: UiState, w: World) => Derived {
-  const rowModel = createRowModel();
+  const saModel = new SaModel();
   let conns: { in: [unknown, string]; out: ConnRow[] } | undefined;
   let events: { in: [unknown, number, string]; out: readonly EventEntry[] } | undefined;
   return (s, w) => {
@@ -88,8 +96,8 @@ export function createDeriver(): (s: UiState, w: World) => Derived {
     const bodyHeight = Math.max(2, frameRows - headerHeight - 3 - progressHeight);
     const listHeight = bodyHeight - 1;
 
-    const saRows = rowModel({
-      ikes: snap.ikes,
+    const saRows = saModel.update({
+      snap,
       filter: s.lists.sas.filter,
       sort: s.sort,
       folds: s.folds,
@@ -121,9 +129,13 @@ export function createDeriver(): (s: UiState, w: World) => Derived {
       progressHeight,
       listHeight,
       saRows,
-      saPlace: place(s.lists.sas, saRows, listHeight, (r) => r.key, rowLineage),
+      saPlace: place(s.lists.sas, saRows, listHeight),
       connRows: conns.out,
-      connPlace: place(s.lists.conns, conns.out, listHeight, (r) => r.key),
+      connPlace: place(
+        s.lists.conns,
+        located(conns.out, (r) => r.key),
+        listHeight,
+      ),
       evLog,
       evShown: events.out,
       evFirst: eventsTop(events.out.length, listHeight, ev.top, ev.follow),

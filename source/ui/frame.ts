@@ -8,7 +8,6 @@ import { eventsBody } from './panes/events.js';
 import { overlayBody } from './panes/overlays.js';
 import { saBody } from './panes/sas.js';
 import { confirmLines, pad, statusLine } from './panes.js';
-import type { DisplayRow } from './rows.js';
 import { sanitize } from './sanitize.js';
 import type { UiState } from './state.js';
 import type { Theme } from './theme.js';
@@ -18,17 +17,6 @@ import type { Theme } from './theme.js';
  * (an overlay, or the view's pane with a question's targets over its foot), the status line
  * and the key bar. Pure; the App draws each line as one <Text>.
  */
-
-const ikeCounts = new WeakMap<readonly DisplayRow[], number>();
-
-function ikeCount(rows: readonly DisplayRow[]): number {
-  let n = ikeCounts.get(rows);
-  if (n === undefined) {
-    n = rows.reduce((k, r) => k + (r.kind === 'ike' ? 1 : 0), 0);
-    ikeCounts.set(rows, n);
-  }
-  return n;
-}
 
 export function tooSmallLines(columns: number, rows: number): string[] {
   return [
@@ -61,7 +49,7 @@ export function screenLines(state: UiState, c: KeyContext, theme: Theme): string
   const info = [
     list.filter ? `filter "${sanitize(list.filter)}"` : '',
     view === 'sas' ? `sort ${SORT_TITLES[state.sort.column]}${state.sort.desc ? '▼' : '▲'}` : '',
-    view === 'sas' ? `${ikeCount(d.saRows)} shown` : '',
+    view === 'sas' ? `${d.saRows.ikeCount} shown` : '',
     tags > 0 ? `${tags} tagged` : '',
   ]
     .filter(Boolean)

@@ -1,9 +1,10 @@
 import type { ChildRow, IkeRow } from '../monitor/types.js';
 
 /*
- * The SAs view as data: filter, sort and flatten the store's IKE_SAs into the tree rows the
- * table shows. Pure, and memoised on the identity of each input, so a frame that changes only
- * the selection or the clock costs nothing here even with 10,000 IKE_SAs.
+ * The SAs view as data, pure: what an IKE_SA and a CHILD_SA match a filter against, what they
+ * sort by, folds, and the tree rows one IKE_SA shows. sa-model.ts keeps these live across
+ * snapshots; filterIkes, sortIkes and flatten do the same over every row at once (the
+ * reference its tests compare with).
  */
 
 export type SortColumn =
@@ -57,7 +58,7 @@ export type DisplayRow =
     }
   | { kind: 'child'; key: string; ike: IkeRow; child: ChildRow; last: boolean };
 
-interface Matched {
+export interface Matched {
   ike: IkeRow;
   children: readonly ChildRow[];
 }
@@ -102,24 +103,52 @@ function childHaystack(r: ChildRow): string {
   return h;
 }
 
-/** An IKE_SA matches with all its children; otherwise it shows with the children that match. */
+/** The filter as it is matched: trimmed, lower case; '' matches everything. */
+export function needleOf(filter: string): string {
+  return filter.trim().toLowerCase();
+}
+
+/**
+ * The children an IKE_SA shows under a needle, or undefined when it does not show: an IKE_SA
+ * that matches shows all its children; otherwise it shows with the children that match.
+ */
+export function shownChildren(ike: IkeRow, needle: string): readonly ChildRow[] | undefined {
+  if (needle === '' || ikeHaystack(ike).includes(needle)) return ike.children;
+  // Most IKE_SAs match nothing: no array is made for them.
+  let kids: ChildRow[] | undefined;
+  for (const c of ike.children) {
+    if (!childHaystack(c).includes(needle)) continue;
+    if (kids === undefined) kids = [c];
+    else kids.push(c);
+  }
+  return kids;
+}
+
 export function filterIkes(ikes: Iterable<IkeRow>, filter: string): Matched[] {
-  const needle = filter.trim().toLowerCase();
+  const needle = needleOf(filter);
   const out: Matched[] = [];
   for (const ike of ikes) {
-    if (needle === '' || ikeHaystack(ike).includes(needle)) {
-      out.push({ ike, children: ike.children });
-      continue;
-    }
-    const kids = ike.children.filter((c) => childHaystack(c).includes(needle));
-    if (kids.length > 0) out.push({ ike, children: kids });
+    const children = shownChildren(ike, needle);
+    if (children !== undefined) out.push({ ike, children });
   }
   return out;
 }
 
-type Key = string | number | undefined;
+export type SortKey = string | number | undefined;
+type Key = SortKey;
 
-function ikeSortKey(r: IkeRow, c: SortColumn): Key {
+/** The value an IKE_SA sorts by; NaN sorts as missing, so the order stays total. */
+export function ikeSortKey(r: IkeRow, c: SortColumn): Key {
+  const k = rawIkeKey(r, c);
+  return Number.isNaN(k) ? undefined : k;
+}
+
+function childSortKey(r: ChildRow, c: SortColumn): Key {
+  const k = rawChildKey(r, c);
+  return Number.isNaN(k) ? undefined : k;
+}
+
+function rawIkeKey(r: IkeRow, c: SortColumn): Key {
   const s = r.sa;
   switch (c) {
     case 'name':
@@ -152,7 +181,7 @@ function ikeSortKey(r: IkeRow, c: SortColumn): Key {
   }
 }
 
-function childSortKey(r: ChildRow, c: SortColumn): Key {
+function rawChildKey(r: ChildRow, c: SortColumn): Key {
   const s = r.sa;
   switch (c) {
     case 'name':
@@ -188,7 +217,7 @@ function sum<T>(xs: readonly T[], f: (x: T) => number): number {
 const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 
 /** Missing values sort last in both directions; numbers before strings. */
-function compareKeys(a: Key, b: Key, desc: boolean): number {
+export function compareKeys(a: Key, b: Key, desc: boolean): number {
   if (a === b) return 0;
   if (a === undefined) return 1;
   if (b === undefined) return -1;
@@ -201,7 +230,7 @@ function compareKeys(a: Key, b: Key, desc: boolean): number {
 }
 
 /** Equal keys keep a fixed order whatever the direction: ascending unique id. */
-function byId(a: string, b: string): number {
+export function byId(a: string, b: string): number {
   return Number(a) - Number(b) || natural.compare(a, b);
 }
 
@@ -214,64 +243,40 @@ export function sortIkes(rows: readonly Matched[], sort: SortSpec): Matched[] {
       x.i - y.i,
   );
   return keyed.map(({ m }) => {
-    if (m.children.length < 2) return m;
-    const kids = m.children.map((c, i) => ({ c, i, k: childSortKey(c, sort.column) }));
-    if (kids.every((k) => k.k === undefined)) return m;
-    kids.sort(
-      (x, y) =>
-        compareKeys(x.k, y.k, sort.desc) || byId(x.c.sa.uniqueid, y.c.sa.uniqueid) || x.i - y.i,
-    );
-    return { ike: m.ike, children: kids.map((k) => k.c) };
+    const children = sortChildren(m.children, sort);
+    return children === m.children ? m : { ike: m.ike, children };
   });
+}
+
+/** One IKE_SA's shown children in the sort's order (the same array when that is unchanged). */
+export function sortChildren(children: readonly ChildRow[], sort: SortSpec): readonly ChildRow[] {
+  if (children.length < 2) return children;
+  const kids = children.map((c, i) => ({ c, i, k: childSortKey(c, sort.column) }));
+  if (kids.every((k) => k.k === undefined)) return children;
+  kids.sort(
+    (x, y) =>
+      compareKeys(x.k, y.k, sort.desc) || byId(x.c.sa.uniqueid, y.c.sa.uniqueid) || x.i - y.i,
+  );
+  return kids.map((k) => k.c);
 }
 
 export function flatten(rows: readonly Matched[], folds: Folds): DisplayRow[] {
   const out: DisplayRow[] = [];
-  for (const { ike, children } of rows) {
-    const folded = isFolded(folds, ike.key);
-    out.push({ kind: 'ike', key: ike.key, ike, children, folded });
-    if (folded) continue;
-    children.forEach((child, i) => {
-      out.push({
-        kind: 'child',
-        key: child.key,
-        ike,
-        child,
-        last: i === children.length - 1,
-      });
-    });
-  }
+  for (const { ike, children } of rows) out.push(...ikeDisplayRows(ike, children, folds));
   return out;
 }
 
-export interface RowQuery {
-  ikes: ReadonlyMap<string, IkeRow>;
-  filter: string;
-  sort: SortSpec;
-  folds: Folds;
-}
-
-/** A memoised pipeline: each stage recomputes only when its own inputs changed identity. */
-export function createRowModel(): (q: RowQuery) => DisplayRow[] {
-  let fIn: { ikes: ReadonlyMap<string, IkeRow>; filter: string } | undefined;
-  let fOut: Matched[] = [];
-  let sIn: { rows: Matched[]; column: SortColumn; desc: boolean } | undefined;
-  let sOut: Matched[] = [];
-  let lIn: { rows: Matched[]; folds: Folds } | undefined;
-  let lOut: DisplayRow[] = [];
-  return (q) => {
-    if (!fIn || fIn.ikes !== q.ikes || fIn.filter !== q.filter) {
-      fIn = { ikes: q.ikes, filter: q.filter };
-      fOut = filterIkes(q.ikes.values(), q.filter);
-    }
-    if (!sIn || sIn.rows !== fOut || sIn.column !== q.sort.column || sIn.desc !== q.sort.desc) {
-      sIn = { rows: fOut, column: q.sort.column, desc: q.sort.desc };
-      sOut = sortIkes(fOut, q.sort);
-    }
-    if (!lIn || lIn.rows !== sOut || lIn.folds !== q.folds) {
-      lIn = { rows: sOut, folds: q.folds };
-      lOut = flatten(sOut, q.folds);
-    }
-    return lOut;
-  };
+/** One IKE_SA's rows: its own, then (unless folded) its shown children's, the last marked. */
+export function ikeDisplayRows(
+  ike: IkeRow,
+  children: readonly ChildRow[],
+  folds: Folds,
+): DisplayRow[] {
+  const folded = isFolded(folds, ike.key);
+  const out: DisplayRow[] = [{ kind: 'ike', key: ike.key, ike, children, folded }];
+  if (folded) return out;
+  children.forEach((child, i) => {
+    out.push({ kind: 'child', key: child.key, ike, child, last: i === children.length - 1 });
+  });
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { IkeRow, Target } from '../monitor/types.js';
+import type { Target } from '../monitor/types.js';
 import {
   type CellContext,
   type ContentWidths,
@@ -9,16 +9,16 @@ import {
   rowCells,
   SA_COLUMNS,
 } from './columns.js';
-import { hostPort } from './format.js';
 import type { DisplayRow, SortSpec } from './rows.js';
-import { sanitize } from './sanitize.js';
+import type { SaRows } from './sa-model.js';
+import { FITTED } from './sa-widths.js';
 import type { Theme } from './theme.js';
-import { displayWidth, fitWidth } from './width.js';
+import { fitWidth } from './width.js';
 
 /* The SAs view's body: a column header and the visible slice of the tree, nothing more. */
 
 export interface SaBody {
-  rows: readonly DisplayRow[];
+  rows: SaRows;
   top: number;
   height: number;
   selected: number;
@@ -29,59 +29,6 @@ export interface SaBody {
   sort: SortSpec;
   /** What to say when there are no rows. */
   empty: string;
-}
-
-const FITTED = ['name', 'id', 'local', 'remote', 'rid', 'ts'] as const;
-
-const width = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : displayWidth(text));
-
-/** Widths of an IKE_SA's and its CHILD_SAs' FITTED cells, kept while the row is unchanged. */
-const rowWidths = new WeakMap<IkeRow, number[]>();
-
-function ikeWidths(r: IkeRow): number[] {
-  let w = rowWidths.get(r);
-  if (!w) {
-    const s = r.sa;
-    w = [
-      1 + width(sanitize(s.name)),
-      2 + width(sanitize(s.uniqueid)),
-      width(sanitize(hostPort(s.localHost, s.localPort))),
-      width(sanitize(hostPort(s.remoteHost, s.remotePort))),
-      width(sanitize(s.remoteId)),
-      width(s.remoteVips.map(sanitize).join(',')),
-    ];
-    for (const c of r.children) {
-      const k = c.sa;
-      w[0] = Math.max(w[0]!, 2 + width(sanitize(k.name)));
-      w[1] = Math.max(w[1]!, 2 + width(sanitize(k.uniqueid)));
-      w[2] = Math.max(w[2]!, width([k.protocol, k.mode].filter(Boolean).join(' ')));
-      const ts = `${k.localTs.map(sanitize).join(',')} === ${k.remoteTs.map(sanitize).join(',')}`;
-      w[5] = Math.max(w[5]!, k.localTs.length + k.remoteTs.length > 0 ? width(ts) : 0);
-    }
-    rowWidths.set(r, w);
-  }
-  return w;
-}
-
-const contentCache = new WeakMap<readonly DisplayRow[], ContentWidths>();
-
-/**
- * The widest cell of each content-sized column over every row (not only those on screen, so
- * the columns hold still while scrolling). Per unchanged IKE_SA it costs a lookup.
- */
-export function contentWidths(rows: readonly DisplayRow[]): ContentWidths {
-  let out = contentCache.get(rows);
-  if (!out) {
-    const max = FITTED.map(() => 0);
-    for (const row of rows) {
-      if (row.kind !== 'ike') continue;
-      const w = ikeWidths(row.ike);
-      for (let i = 0; i < max.length; i++) if (w[i]! > max[i]!) max[i] = w[i]!;
-    }
-    out = Object.fromEntries(FITTED.map((id, i) => [id, max[i]!]));
-    contentCache.set(rows, out);
-  }
-  return out;
 }
 
 const layoutCache = new Map<string, PlacedColumn[]>();
@@ -98,16 +45,18 @@ export function saColumns(width: number, content?: ContentWidths): PlacedColumn[
 }
 
 export function saBodyLines(b: SaBody): string[] {
-  const cols = saColumns(b.width, b.rows.length > 0 ? contentWidths(b.rows) : undefined);
+  const cols = saColumns(b.width, b.rows.length > 0 ? b.rows.widths : undefined);
   const lines = [renderHeader(cols, b.sort, b.theme, b.width)];
   const rowsHeight = b.height - 1;
   if (b.rows.length === 0) {
     lines.push(b.theme.paint(fitWidth(`  ${b.empty}`, b.width), { dim: true }));
     return lines;
   }
-  const end = Math.min(b.rows.length, b.top + rowsHeight);
-  for (let i = b.top; i < end; i++) {
-    const row = b.rows[i]!;
+  // Only the rows on screen are made.
+  const shown = b.rows.slice(b.top, b.top + rowsHeight);
+  for (let k = 0; k < shown.length; k++) {
+    const i = b.top + k;
+    const row = shown[k]!;
     lines.push(
       renderRow(
         rowCells(row, b.ctx),

@@ -1,8 +1,10 @@
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { compactRow } from '../../source/monitor/compact.js';
 import { RowTable } from '../../source/monitor/row-table.js';
+import { decodeListSa } from '../../source/monitor/sa-decoder.js';
 import { encodeMessage, text } from '../../source/vici/message.js';
-import { listing } from './monitor-trees.js';
+import { ikeTree, listing } from './monitor-trees.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -47,5 +49,26 @@ describe('rows keep their trees encoded', () => {
   it('leave a row that is already compact as it is', () => {
     const row = tableWithOne();
     expect(compactRow(row)).toBe(row);
+  });
+});
+
+describe('compacted views stay fast objects', () => {
+  it('are not turned into dictionaries by their lazy raw (V8 does that to a field redefined as an accessor)', () => {
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (
+      o: object,
+    ) => boolean;
+    const row = tableWithOne();
+    expect(hasFastProperties(row.sa)).toBe(true);
+    expect(hasFastProperties(row.children[0]!.sa)).toBe(true);
+    // And still carry raw as a field of their own, as the views do.
+    expect(Object.keys(row.sa)).toContain('raw');
+    // The listing's records, made compact by the decoder, too.
+    const body = Buffer.from(
+      encodeMessage({ rw: ikeTree({ uniqueid: '5', children: [{ uniqueid: '6' }] }) }),
+    );
+    const [ike] = decodeListSa(body);
+    expect(hasFastProperties(ike!)).toBe(true);
+    expect(hasFastProperties(ike!.children[0]!)).toBe(true);
   });
 });

@@ -15,10 +15,16 @@ export function moveTarget(selected: number, count: number, m: Move): number {
   return selected + m;
 }
 
+/** Rows a selection can move over: an array, or a view that makes rows on demand. */
+export interface RowList<R> {
+  readonly length: number;
+  at(i: number): R | undefined;
+}
+
 /** The list with its selection moved to row `to` (clamped), kept in the window. */
 export function selectRow<T, R>(
   list: ListState<T>,
-  rows: readonly R[],
+  rows: RowList<R>,
   to: number,
   top: number,
   height: number,
@@ -26,7 +32,7 @@ export function selectRow<T, R>(
   lineageOf?: (r: R) => string | undefined,
 ): ListState<T> {
   const p = scrollTo(to, top, rows.length, height);
-  const row = rows[p.selected];
+  const row = rows.at(p.selected);
   return {
     ...list,
     index: p.selected,

@@ -89,7 +89,7 @@ export function overlayBody(
     lines: ['this row is no longer listed'],
   };
   if (o.view === 'sas') {
-    const row = d.saRows.find((r) => r.key === o.key);
+    const row = d.saRows.at(d.saRows.indexOf(o.key));
     if (row) det = rowDetails(row, c.now, snap.stale, snap.confirmedAt?.get(row.ike.key));
   } else {
     const row = d.connRows.find((r) => r.key === o.key);

@@ -22,7 +22,7 @@ export function moveSa(s: UiState, c: KeyContext, m: Move): UiState {
 }
 
 export function selectedSa(c: KeyContext): DisplayRow | undefined {
-  return c.d.saRows[c.d.saPlace.selected];
+  return c.d.saRows.at(c.d.saPlace.selected);
 }
 
 export function tagSa(s: UiState, c: KeyContext): UiState {
@@ -60,9 +60,8 @@ export function describeTargets(ts: readonly Target[]): string {
 function saTargets(s: UiState, c: KeyContext): { targets: Target[]; hidden: number } {
   const tags = s.lists.sas.tags;
   if (tags.size > 0) {
-    const shown = new Set(c.d.saRows.map((r) => r.key));
     let hidden = 0;
-    for (const key of tags.keys()) if (!shown.has(key)) hidden++;
+    for (const key of tags.keys()) if (c.d.saRows.indexOf(key) < 0) hidden++;
     return { targets: [...tags.values()], hidden };
   }
   const row = selectedSa(c);

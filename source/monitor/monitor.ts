@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Session } from '../vici/session.js';
 import type { Stats } from '../vici/views.js';
 import { type Listed, RowTable } from './row-table.js';
+import { decodeListSa } from './sa-decoder.js';
 import { closeQuietly, type SessionPort } from './session-port.js';
 import { computeTotals, MonitorStore } from './store.js';
 import type { DaemonInfo, IkeRow, Monitor, Totals } from './types.js';
@@ -87,8 +88,11 @@ export async function snapshotOnce(opts: {
     const startedAt = now();
     const listed: Listed[] = [];
     // One listing, so it may wait for busy IKE_SAs (no `noblock`): the answer is complete.
-    const stream = session.listSas({}, { timeoutMs });
-    for await (const ike of stream) listed.push({ ike, at: now() });
+    const stream = session.listSasBodies({}, { timeoutMs });
+    for await (const body of stream) {
+      const at = now();
+      for (const ike of decodeListSa(body)) listed.push({ ike, at });
+    }
     await stream.result;
     const table = new RowTable();
     table.applyFull(listed, startedAt);

@@ -3,6 +3,7 @@ import type { Connection, IkeSa, Stats } from '../vici/views.js';
 import { firstLine } from './first-line.js';
 import type { Sessions } from './link.js';
 import type { Listed, RowTable } from './row-table.js';
+import { decodeListSa } from './sa-decoder.js';
 import {
   CostWindow,
   DEFAULT_BUDGET,
@@ -270,7 +271,7 @@ export class Poller {
   /** Read a listing, aborting when the daemon falls silent for too long. */
   private async drain(
     s: Sessions,
-    args: Parameters<SessionPort['listSas']>[0],
+    args: Parameters<SessionPort['listSasBodies']>[0],
     timeoutMs: number,
     onItem: (ike: IkeSa, at: number) => void,
   ): Promise<void> {
@@ -282,10 +283,13 @@ export class Poller {
     };
     arm();
     try {
-      const stream = s.poll.listSas(args, { timeoutMs, signal: controller.signal });
-      for await (const ike of stream as AsyncIterable<IkeSa>) {
+      const stream = s.poll.listSasBodies(args, { timeoutMs, signal: controller.signal });
+      for await (const body of stream) {
         arm();
-        if (this.hooks.alive(s)) onItem(ike, this.hooks.now());
+        if (!this.hooks.alive(s)) continue;
+        // Straight to compact records; a malformed body throws ProtocolError, as the views did.
+        const at = this.hooks.now();
+        for (const ike of decodeListSa(body)) onItem(ike, at);
       }
       await stream.result;
     } catch (err) {

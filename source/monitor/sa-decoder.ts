@@ -30,8 +30,7 @@ let valLen = 0;
 
 /** The body is malformed: let decodeMessage say how, exactly as it would have. */
 function fail(): never {
-  const body = buf;
-  decodeMessage(body);
+  decodeMessage(buf);
   // Unreachable while the walk and decodeMessage agree; a disagreement must not pass quietly.
   throw new ProtocolError('malformed list-sa event (decoder disagreement)', pos);
 }
@@ -215,8 +214,8 @@ type IkeKey = (typeof IKE_KEYS)[number];
 type ChildKey = (typeof CHILD_KEYS)[number];
 
 /**
- * A known key's position by its bytes, with no string made: open addressing over a table
- * twice the keys' number or more. Unknown names fall through to the string pool.
+ * A known key's position by its bytes, with no string made (open addressing, three slots or
+ * more per key). Only a name the table does not know is made a string, for the duplicate check.
  */
 class KeyTable {
   private static readonly LONGEST = 16;

@@ -1,5 +1,5 @@
 import type { ViciSection } from '../vici/message.js';
-import type { Connection, IkeSa, LogEvent, Stats } from '../vici/views.js';
+import type { Connection, LogEvent, Stats } from '../vici/views.js';
 
 /*
  * The part of vici's Session the store uses, as a structural type: the store depends on these
@@ -39,10 +39,11 @@ export interface SessionPort {
   close(): Promise<void>;
   version(opts?: CallOptions): Promise<VersionInfo>;
   stats(opts?: CallOptions): Promise<Stats>;
-  listSas(
+  /** The listing's list-sa bodies, undecoded (each its own copy): sa-decoder.ts reads them. */
+  listSasBodies(
     args?: { noblock?: boolean; ike?: string; 'ike-id'?: string | number },
     opts?: CallOptions,
-  ): StreamPort<IkeSa>;
+  ): StreamPort<Buffer>;
   listConns(args?: { ike?: string }, opts?: CallOptions): StreamPort<Connection>;
   listen(
     types: readonly string[],

@@ -11,8 +11,12 @@ import {
   EventUnknownError,
   TimeoutError,
 } from '../../source/vici/errors.js';
-import type { EncodableSection, ViciSection } from '../../source/vici/message.js';
-import { parseListSaEvent, parseStats } from '../../source/vici/views.js';
+import {
+  type EncodableSection,
+  encodeMessage,
+  type ViciSection,
+} from '../../source/vici/message.js';
+import { parseStats } from '../../source/vici/views.js';
 import { type IkeSpec, ikeTree, roundTrip } from './monitor-trees.js';
 
 export interface FakeCall {
@@ -238,13 +242,17 @@ export class FakePort implements SessionPort {
     );
   }
 
-  listSas(args?: { noblock?: boolean; ike?: string; 'ike-id'?: string | number }, opts?: object) {
+  /** Each IKE_SA as the daemon's list-sa event body, encoded by the real encoder. */
+  listSasBodies(
+    args?: { noblock?: boolean; ike?: string; 'ike-id'?: string | number },
+    opts?: object,
+  ) {
     this.record('list-sas', args);
     return this.stream('list-sas', opts, () => {
       const id = args?.['ike-id'] === undefined ? undefined : String(args['ike-id']);
       return this.daemon.ikes
         .filter((i) => id === undefined || i.uniqueid === id)
-        .flatMap((i) => parseListSaEvent(roundTrip({ [i.name ?? 'net-net']: ikeTree(i) })));
+        .map((i) => encodeMessage({ [i.name ?? 'net-net']: ikeTree(i) }));
     });
   }
 

@@ -236,6 +236,42 @@ describe('a daemon that breaks the protocol', () => {
     expect(s2.link.reason).toMatch(/unknown packet type 99/);
   });
 
+  it('a malformed list-sa body: a one-line protocol error in the feed, no row from it, no crash', async () => {
+    // The listing's bodies go to monitor/sa-decoder.ts, not decodeMessage: it must refuse what
+    // decodeMessage refuses (here a key twice in the IKE_SA) with the same ProtocolError, which
+    // the poller reports as it reports any listing that failed, and tries again.
+    const body = Buffer.concat([
+      Buffer.from([1, 1, 0x61, 3, 5]),
+      Buffer.from('state'),
+      Buffer.from([0, 1, 0x41, 3, 5]),
+      Buffer.from('state'),
+      Buffer.from([0, 1, 0x42, 2]),
+    ]);
+    server = await ScriptedServer.start(
+      hostileScript({
+        commands: {
+          'list-sas': (_req, conn) => {
+            conn.sendRaw(rawPacket(PACKET.EVENT, 'list-sa', body));
+            return {};
+          },
+        },
+      }),
+    );
+    const m = start();
+    const failed = (x: MonitorSnapshot) =>
+      x.events.entries.filter((e) =>
+        /^polling: protocol error .*duplicate key "state"/.test(e.text),
+      );
+    const s = await until(m, 'the listing refused twice', (x) => failed(x).length >= 2);
+    for (const e of failed(s)) {
+      expect(e.tone).toBe('warn');
+      expect(e.text).not.toContain('\n');
+    }
+    expect(s.ikes.size).toBe(0);
+    expect(s.stale).toBe(true);
+    expect(firstControl(ui!.lastFrame() ?? '')).toBeUndefined();
+  });
+
   it('a version that never answers: reported as a timeout within a bounded time', async () => {
     server = await ScriptedServer.start(hostileScript({ commands: { version: () => 'silent' } }));
     const m = start();

@@ -94,8 +94,8 @@ describe('Poller', () => {
     const t = await setup({ intervalMs: 1000, budget: 0.005 });
     t.d.ikes = [{ uniqueid: '1' }, { uniqueid: '2' }, { uniqueid: '3' }];
     // Virtual time stands still during a listing: let each one take 20 ms of the daemon's.
-    const slow = t.d.ports[0]!.listSas.bind(t.d.ports[0]);
-    t.d.ports[0]!.listSas = (args, opts) => {
+    const slow = t.d.ports[0]!.listSasBodies.bind(t.d.ports[0]);
+    t.d.ports[0]!.listSasBodies = (args, opts) => {
       vi.advanceTimersByTime(0);
       vi.setSystemTime(Date.now() + 20);
       return slow(args, opts);

@@ -160,6 +160,12 @@ export function carryHaystacks(from: IkeRow, to: IkeRow): void {
   }
 }
 
+/** Builds (and keeps) an IKE_SA's and its children's haystacks now, ahead of a filter. */
+export function prepareHaystacks(ike: IkeRow): void {
+  ikeHaystack(ike);
+  for (const c of ike.children) childHaystack(c);
+}
+
 /** The filter as it is matched: trimmed, lower case; '' matches everything. */
 export function needleOf(filter: string): string {
   return filter.trim().toLowerCase();

@@ -11,6 +11,7 @@ import {
   ikeSortKey,
   isFolded,
   needleOf,
+  prepareHaystacks,
   type SortKey,
   type SortSpec,
   shownChildren,
@@ -119,6 +120,8 @@ export class SaModel implements SaRows {
   private ends = new Int32Array(1024);
   private valid = 0;
   private readonly maxima = new WidthMaxima();
+  /** prepare() has been through `all` up to here since its order last changed. */
+  private preparedTo = 0;
   /** Counts rebuilds: an entry not stamped by the last one is gone. */
   private stamp = 0;
   /** IKE keys by `lineage ?? key`: where a row's lineage leads after a rekey. */
@@ -238,6 +241,21 @@ export class SaModel implements SaRows {
     return best;
   }
 
+  /**
+   * Prepares the filter's haystacks of up to `count` IKE_SAs not yet prepared, so that the
+   * first filter typed does not build every row's at once (the App calls this when idle).
+   * Returns true when every IKE_SA's is ready. Rows that came since are picked up by the next
+   * pass; one missed is built when a filter needs it, as before.
+   */
+  prepare(count: number): boolean {
+    let left = count;
+    while (this.preparedTo < this.all.size && left > 0) {
+      prepareHaystacks(this.all.at(this.preparedTo++)!.ike);
+      left--;
+    }
+    return this.preparedTo >= this.all.size;
+  }
+
   /** What the snapshot asks of the rows: nothing, a delta, or a rebuild. */
   private plan(snap: SaSource): 'none' | 'reset' | IkeDelta {
     if (this.ikes === undefined) return 'reset';
@@ -302,12 +320,15 @@ export class SaModel implements SaRows {
         this.anchor(e, false);
       }
     this.all.reset(this.entries.values());
+    this.preparedTo = 0;
   }
 
   /** A new sort over the same rows: no look at the snapshot, the entries are the rows. */
   private resort(rekey: boolean): void {
     for (const e of this.entries.values()) this.unsort(e, rekey);
     this.all.reset(this.entries.values());
+    // The same rows in a new order: prepare() walks them again (a lookup each when prepared).
+    this.preparedTo = 0;
   }
 
   private unsort(e: Entry, rekey: boolean): void {
@@ -413,6 +434,7 @@ export class SaModel implements SaRows {
     if (dead.size === 0 && fresh.length === 0) return;
     const gone = (e: Entry) => dead.has(e);
     this.all.replaceMany(gone, fresh);
+    this.preparedTo = 0;
     if (!show) return;
     this.shown.replaceMany(gone, fresh);
     this.valid = 0;
@@ -422,7 +444,8 @@ export class SaModel implements SaRows {
     const e = this.entries.get(key);
     if (e === undefined) return;
     // Out of the indexes first: they find it through `entries`.
-    this.all.remove(key);
+    const at = this.all.remove(key);
+    if (at >= 0 && at < this.preparedTo) this.preparedTo--;
     const p = show ? this.shown.remove(key) : -1;
     this.entries.delete(key);
     this.anchor(e, false);
@@ -435,7 +458,12 @@ export class SaModel implements SaRows {
     const e = this.entry(ike);
     this.entries.set(ike.key, e);
     this.anchor(e, true);
-    this.all.insert(e);
+    const at = this.all.insert(e);
+    if (at < this.preparedTo) {
+      // Behind prepare()'s walk: prepared now, while the walk keeps its place.
+      prepareHaystacks(ike);
+      this.preparedTo++;
+    }
     if (!show) return;
     const p = this.shown.insert(e);
     if (p < 0) return;

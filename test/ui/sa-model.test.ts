@@ -225,7 +225,8 @@ type Op =
   | { t: 'sort'; sort: SortSpec }
   | { t: 'fold'; id: number; folded: boolean }
   | { t: 'foldAll' }
-  | { t: 'bulk'; digit: number; mode: 'delta' | 'journal' | 'hand' };
+  | { t: 'bulk'; digit: number; mode: 'delta' | 'journal' | 'hand' }
+  | { t: 'prepare'; count: number };
 
 const spec = fc.record({ id: fc.integer({ min: 1, max: 48 }), v: fc.nat({ max: 729_000 }) });
 const fewIds = fc.record({ id: fc.integer({ min: 1, max: 8 }), v: fc.nat({ max: 729_000 }) });
@@ -285,6 +286,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'foldAll' as const }) },
+  {
+    // The App's idle preparation of haystacks: never changes what is shown.
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('prepare' as const),
+      count: fc.integer({ min: 1, max: 20 }),
+    }),
+  },
   {
     // Most rows at once, as a full listing with new counters: the merge path. Only counters
     // (digit -1: haystacks and widths are taken over), or also one field they are made of.
@@ -404,7 +413,8 @@ describe('SaModel', () => {
               gone = [...before].filter((k) => !store.table.has(k));
               store.publish();
               mode = o.mode;
-            } else if (o.t === 'filter') filter = o.filter;
+            } else if (o.t === 'prepare') model.prepare(o.count);
+            else if (o.t === 'filter') filter = o.filter;
             else if (o.t === 'sort') sort = o.sort;
             else if (o.t === 'fold') folds = toggleFold(folds, String(o.id), o.folded);
             else folds = { all: !folds.all, except: new Set() };
@@ -437,6 +447,41 @@ describe('SaModel', () => {
     step(toggleFold(folds, '2', false));
     step(toggleFold(folds, '2', true));
     step(NO_FOLDS);
+  });
+
+  test('idle preparation walks every IKE_SA once, and again only after many change', () => {
+    const store = new FakeStore(true, 8);
+    for (let id = 1; id <= 100; id++) store.set({ id, v: id * 1000 + 1 });
+    store.publish();
+    const model = new SaModel();
+    const q = { filter: '', sort: { column: 'id', desc: false } as SortSpec, folds: NO_FOLDS };
+    model.update({ snap: store.snap('journal'), ...q });
+    const passes = () => {
+      let n = 1;
+      while (!model.prepare(30)) n++;
+      return n;
+    };
+    const walks = () => Math.ceil(store.table.size / 30);
+    expect(passes()).toBe(walks());
+    expect(model.prepare(30)).toBe(true);
+    // A few new rows are prepared as they come: nothing is left to walk.
+    store.set({ id: 150, v: 1 });
+    store.set({ id: 7, v: 2001 });
+    store.publish();
+    model.update({ snap: store.snap('journal'), ...q });
+    expect(model.prepare(1)).toBe(true);
+    // A full listing's worth of changes, or a new sort: walked again.
+    for (let id = 1; id <= 60; id++) store.set({ id, v: id * 1000 + 2 });
+    store.publish();
+    model.update({ snap: store.snap('journal'), ...q });
+    expect(passes()).toBe(walks());
+    model.update({ snap: store.snap('journal'), ...q, sort: { column: 'name', desc: true } });
+    expect(model.prepare(store.table.size - 1)).toBe(false);
+    expect(model.prepare(1)).toBe(true);
+    const filtered = model.update({ snap: store.snap('journal'), ...q, filter: 'peer1' });
+    expect(filtered.slice(0, filtered.length)).toEqual(
+      reference(store.table, 'peer1', q.sort, NO_FOLDS),
+    );
   });
 
   test('a published change touches only the changed IKE_SA: the other rows are the same objects', () => {

@@ -106,7 +106,7 @@ export async function runRowsBench(
     const newMs: number[] = [];
     const decodeMs: number[] = [];
     let table = new RowTable();
-    for (let round = 0; round < (ctx.quick ? 3 : 5); round++) {
+    for (let round = 0; round < (ctx.quick ? 3 : 7); round++) {
       let t = performance.now();
       listOnce(chunks, viaViews);
       oldMs.push(performance.now() - t);

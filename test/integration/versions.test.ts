@@ -10,18 +10,29 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nsExec } from '../../lab/lab.js';
+import { compactIkeSa } from '../../source/monitor/compact.js';
+import { decodeListSa } from '../../source/monitor/sa-decoder.js';
 import {
   ALERT_TYPES,
   CommandError,
   CommandUnknownError,
+  decodeMessage,
   EventUnknownError,
+  encodeMessage,
   type IkeSa,
   type Listener,
   parseAlertEvent,
+  parseListSaEvent,
   parseLogEvent,
   type Session,
 } from '../../source/vici/index.js';
 import { atLeast, charonOf, connect, labInfo, until } from './vici-lab.js';
+
+/** A view or a decoder record without its raw trees (compared as bytes on their own). */
+function withoutRaw(sa: IkeSa): unknown {
+  const { raw: _raw, children, ...fields } = sa;
+  return { ...fields, children: children.map(({ raw: _r, ...c }) => c) };
+}
 
 const lab = labInfo();
 const version = charonOf(lab, 'moon');
@@ -191,6 +202,23 @@ describe(`strongSwan ${version}: what the daemon sends`, () => {
     expect(children.every((c) => c.perCpuSas === undefined && c.cpu === undefined)).toBe(!perCpu);
   });
 
+  it("list-sa: the monitor's decoder reads every SA moon sends as the views do", async () => {
+    const bodies = await moon.listSasBodies().collect();
+    expect(bodies.length).toBeGreaterThanOrEqual(3);
+    for (const body of bodies) {
+      const views = parseListSaEvent(decodeMessage(body));
+      const records = decodeListSa(body);
+      expect(records.map(withoutRaw)).toStrictEqual(views.map(withoutRaw));
+      records.forEach((r, i) => {
+        const v = views[i]!;
+        expect(encodeMessage(r.raw)).toEqual(encodeMessage(compactIkeSa(v).raw));
+        r.children.forEach((c, j) => {
+          expect(encodeMessage(c.raw)).toEqual(encodeMessage(v.children[j]!.raw));
+        });
+      });
+    }
+  });
+
   it('list-conn: local_port and remote_port (6.0.3); the views read every field', async () => {
     const conns = await moon.listConns().collect();
     const netNet = conns.find((c) => c.name === 'net-net');
@@ -321,6 +349,13 @@ describe(`strongSwan ${version}: additional key exchanges (ake1)`, () => {
       undefined,
     ]);
     expect(dropped(rekeyed, rekeyed.raw, [])).toEqual([]);
+    // The monitor reads its listings with its own decoder: the same ake1 there.
+    const bodies = await moon.listSasBodies({ ike: 'vt-ke' }).collect();
+    const records = bodies.flatMap((b) => decodeListSa(b));
+    expect(records.map(withoutRaw)).toStrictEqual(
+      bodies.flatMap((b) => parseListSaEvent(decodeMessage(b))).map(withoutRaw),
+    );
+    expect(records.flatMap((r) => r.children).some((c) => c.ake1 === 'ECP_256')).toBe(true);
     seen.set('list-sa `ake1`…`ake7`', `yes (IKE and CHILD \`ake1 = ${sa.ake1}\`)`);
     await venus.terminate({ ike: 'vt-ke', timeout: 10_000 }).result;
   });

@@ -1,7 +1,7 @@
 /*
  * `--once --json` prints every field the daemon sent. The real snapshotOnce on a real Session
  * against a scripted daemon that sends a real listing (the lab capture of 13 IKE_SAs, charon
- * 6.x) plus an IKE_SA with what no view reads (an unknown key, a nested section, binary
+ * 5.9.8) plus an IKE_SA with what no view reads (an unknown key, a nested section, binary
  * bytes, a number beyond 2^53): the JSON holds each IKE_SA's whole tree, as toPlain reads it.
  */
 import { readFileSync } from 'node:fs';

@@ -291,7 +291,7 @@ const eventArb: fc.Arbitrary<Tree> = sectionOf(
 );
 
 describe('decodeListSa', () => {
-  it('reads the lab capture (13 IKE_SAs of charon 6.x) as parseListSaEvent does', () => {
+  it('reads the lab capture (13 IKE_SAs of charon 5.9.8) as parseListSaEvent does', () => {
     const bodies = labBodies();
     expect(bodies.length).toBe(13);
     let n = 0;

@@ -7,7 +7,7 @@ export const LIMITS = {
   inkFrame:
     'a frame is React reconciling the App and Yoga laying out ~50 <Text>s (ink/build/reconciler.js, yoga-layout), then the screen host comparing rows and writing the changed cells (ui/host/line-writer.ts); the host part is well under a millisecond, the rest is the App: see appOn',
   appOn:
-    'at 10,000 SAs each published change recomputes O(n) work: ui/rows.ts flatten and filterIkes over every row, store.ts computeTotals and rows.ts snapshot over every IKE_SA; it would take an incremental row model (re-flatten only the IKE_SA that changed) and totals kept by the RowTable',
+    "the SAs view keeps its rows live (ui/sa-model.ts: O(k log n) per published change, a full listing merged in O(n)), so what is left on a filter or sort change is the O(n) part it cannot skip: the first filter builds every IKE_SA's haystack (ui/rows.ts, about 1 µs each; later ones reuse them), a new sort computes n sort keys and sorts them (O(n log n), natural string order for names), a refilter walks every IKE_SA; in this process the scripted daemon, the store and the App share one heap, so a garbage collection landing in the span adds tens of ms. It would take preparing haystacks in idle time, and a machine not shared with other work",
   rawViews:
     "vici/views.ts keeps `raw` (the whole decoded ViciSection, a Map of Buffers) on every IkeSa and ChildSa, and monitor/rows.ts keeps those views: at 10,000 SAs that is ~61 MB of the store's ~86 MB live heap (dropping raw: heap 131 → 70 MB); store.ts drain() also holds a whole listing (all `Listed`) before applyFull. It would take not keeping raw in the store (fetch it for the details pane), interning repeated strings, and applying listings as they stream",
   ageTicks:

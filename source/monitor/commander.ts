@@ -154,6 +154,7 @@ export class Commander {
     const what = `redirect ${describeAll(ikes)} to ${gw}`;
     // The peer may obey before the daemon's answer is back: count from the moment we asked.
     const sentAt = this.deps.now();
+    this.pending(what);
     const sent = await this.send(ikes, (s, t) =>
       s.redirect({ 'ike-id': t.uniqueid, gateway: gw }, { timeoutMs: QUICK_CALL_TIMEOUT_MS }),
     );
@@ -206,6 +207,7 @@ export class Commander {
     let started = 0;
     let up = 0;
     let next = 0;
+    this.pending(`initiate ${conns.length} connections`);
     const failures: string[] = [];
     const { whenUp, idsOf } = this.deps;
     const one = async (c: { conn: string; child?: string }) => {
@@ -258,6 +260,7 @@ export class Commander {
     const show = (done: boolean, ok?: boolean) =>
       this.deps.progress({ title, lines: lines.slice(), done, ok });
     show(false);
+    this.pending(title);
     this.blockingInitiates++;
     let owned: SessionPort | undefined;
     try {
@@ -301,8 +304,9 @@ export class Commander {
   ): Promise<ActionResult> {
     const refused = this.refuse(action, targets);
     if (refused) return refused;
-    const sent = await this.send(targets, send);
     const what = `${action} ${describeAll(targets)}`;
+    this.pending(what);
+    const sent = await this.send(targets, send);
     return this.finish(
       this.failure(what, targets, sent) ?? {
         ok: true,
@@ -347,6 +351,11 @@ export class Commander {
     }
     if (sent.matches === 0) return { ok: false, text: `${what}: no SA matched (already gone?)` };
     return undefined;
+  }
+
+  /** Sent, no answer yet: said at once, so a slow daemon does not look like a lost key. */
+  private pending(what: string): void {
+    this.deps.status({ at: this.deps.now(), level: 'info', text: `${what}…`, pending: true });
   }
 
   /** An outcome so far, on the one status channel (the final one comes from finish). */

@@ -77,6 +77,29 @@ export class LiveIndex<T> {
     return i;
   }
 
+  /**
+   * Many changes at once: the items `dropped` says go leave, `added` (the matching ones) come
+   * in, in one merge: O(n + k log k), where k splices would cost O(k·n). The owner has taken
+   * the dropped items' keys out of its own map (`find`) or replaced them there.
+   */
+  replaceMany(dropped: (item: T) => boolean, added: readonly T[]): void {
+    const fresh = added.filter((item) => this.matches(item));
+    fresh.sort((a, b) => this.cmp(a, b));
+    const out: T[] = [];
+    let j = 0;
+    for (const item of this.order) {
+      if (dropped(item)) {
+        this.placed?.delete(this.keyOf(item));
+        continue;
+      }
+      while (j < fresh.length && this.cmp(fresh[j]!, item) < 0) out.push(fresh[j++]!);
+      out.push(item);
+    }
+    while (j < fresh.length) out.push(fresh[j++]!);
+    for (const item of fresh) this.placed?.set(this.keyOf(item), item);
+    this.order = out;
+  }
+
   /** Takes the item under `key` out; returns where it was, or -1. */
   remove(key: string): number {
     const i = this.indexOf(key);

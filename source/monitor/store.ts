@@ -2,11 +2,13 @@ import type { Stats } from '../vici/views.js';
 import { Commander } from './commander.js';
 import { DeltaJournal } from './delta-journal.js';
 import { Feed } from './feed.js';
+import { firstLine } from './first-line.js';
 import { DaemonLink } from './link.js';
 import { Poller } from './poller.js';
 import { RowTable } from './row-table.js';
 import type { SessionPort } from './session-port.js';
 import type {
+  ActionResult,
   ActionStatus,
   Figures,
   IkeDelta,
@@ -193,10 +195,10 @@ export class MonitorStore implements Monitor {
         (await this.watch(() => (this.cameUp(conn, child, known) ? true : undefined), ms)) === true,
     });
     this.actions = {
-      rekey: (t) => this.commander.rekey(t),
-      terminate: (t) => this.commander.terminate(t),
-      redirect: (t, gw) => this.commander.redirect(t, gw),
-      initiate: (c) => this.commander.initiate(c),
+      rekey: (t) => this.outcome('rekey', this.commander.rekey(t)),
+      terminate: (t) => this.outcome('terminate', this.commander.terminate(t)),
+      redirect: (t, gw) => this.outcome('redirect', this.commander.redirect(t, gw)),
+      initiate: (c) => this.outcome('initiate', this.commander.initiate(c)),
       refreshConns: () => this.poller.refreshConns(),
       setIntervalMs: (ms) => {
         if (this.poller.setIntervalMs(ms)) this.changed(false);
@@ -235,6 +237,21 @@ export class MonitorStore implements Monitor {
     this.publish();
     if (this.publishTimer) clearTimeout(this.publishTimer);
     if (this.publishNow) clearImmediate(this.publishNow);
+  }
+
+  /**
+   * The Commander reports every outcome on `status` itself; should it ever throw instead, the
+   * failure still reaches the status line, once, and the caller gets it as a result.
+   */
+  private async outcome(action: string, p: Promise<ActionResult>): Promise<ActionResult> {
+    try {
+      return await p;
+    } catch (err) {
+      const result = { ok: false, text: `${action} failed: ${firstLine(err)}` };
+      this.status = { at: this.now(), level: 'error', text: result.text };
+      this.changed(true);
+      return result;
+    }
   }
 
   // --- what actions wait for ---------------------------------------------------------------

@@ -135,10 +135,17 @@ export interface PollInfo {
   budget: number;
 }
 
+/**
+ * An action's progress or outcome, published as `snapshot.status`: the one channel a screen
+ * reads it from (the promise an action returns carries the same final outcome, for callers
+ * that keep no snapshot).
+ */
 export interface ActionStatus {
   at: number;
   level: 'info' | 'error';
   text: string;
+  /** Sent and not answered yet ("rekey rw[3]…"): its outcome replaces it. */
+  pending?: boolean;
 }
 
 export interface Progress {

@@ -76,11 +76,18 @@ export function located<T>(rows: readonly T[], keyOf: (r: T) => string): Locatab
   return { length: rows.length, indexOf: (key) => rows.findIndex((r) => keyOf(r) === key) };
 }
 
-export function createDeriver(): (s: UiState, w: World) => Derived {
+/** The deriver, and the work it can do ahead while the App is idle. */
+export interface Deriver {
+  (s: UiState, w: World): Derived;
+  /** Prepares up to `count` SAs' filter haystacks; true when all are ready. */
+  prepare(count: number): boolean;
+}
+
+export function createDeriver(): Deriver {
   const saModel = new SaModel();
   let conns: { in: [unknown, string]; out: ConnRow[] } | undefined;
   let events: { in: [unknown, number, string]; out: readonly EventEntry[] } | undefined;
-  return (s, w) => {
+  const derive = (s: UiState, w: World): Derived => {
     const { snap } = w;
     const frameRows = Math.max(1, w.rows - 1);
     const headerHeight = headerLines(snap, {
@@ -141,4 +148,5 @@ export function createDeriver(): (s: UiState, w: World) => Derived {
       evFirst: eventsTop(events.out.length, listHeight, ev.top, ev.follow),
     };
   };
+  return Object.assign(derive, { prepare: (count: number) => saModel.prepare(count) });
 }

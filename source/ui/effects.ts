@@ -1,10 +1,12 @@
+import { firstLine } from '../monitor/first-line.js';
 import type { ActionResult, MonitorActions } from '../monitor/types.js';
 import type { Action } from './reducer.js';
 import type { Effect } from './state.js';
 
 /*
- * Carrying out what the reducer asks of the monitor. An action's progress and outcome come
- * back as status actions: "rekey rw[3]…" while it runs, then the monitor's own words.
+ * Carrying out what the reducer asks of the monitor. An action's progress and outcome are
+ * the monitor's to say, on its one channel (`snapshot.status`: "rekey rw[3]…" while it runs,
+ * then its outcome), so the screen never has two versions of one outcome to choose between.
  */
 
 export interface EffectHost {
@@ -14,27 +16,16 @@ export interface EffectHost {
   quit: () => void;
 }
 
+/**
+ * The outcome arrives in the snapshot; only a monitor that breaks its contract (rejects
+ * instead of reporting) is told about here, so that no failure goes unsaid.
+ */
 function report(h: EffectHost, label: string, p: Promise<ActionResult>): void {
-  h.dispatch({
-    type: 'status',
-    status: { at: h.clock(), level: 'info', text: `${label}…`, pending: true },
-  });
-  p.then(
-    // The monitor's text already names the action and its targets.
-    (r) =>
-      h.dispatch({
-        type: 'status',
-        status: { at: h.clock(), level: r.ok ? 'info' : 'error', text: r.text },
-      }),
-    (e: unknown) =>
-      h.dispatch({
-        type: 'status',
-        status: {
-          at: h.clock(),
-          level: 'error',
-          text: `${label} failed: ${e instanceof Error ? e.message : String(e)}`,
-        },
-      }),
+  p.catch((e: unknown) =>
+    h.dispatch({
+      type: 'status',
+      status: { at: h.clock(), level: 'error', text: `${label} failed: ${firstLine(e)}` },
+    }),
   );
 }
 

@@ -66,25 +66,39 @@ export interface Matched {
 const ikeHay = new WeakMap<IkeRow, string>();
 const childHay = new WeakMap<ChildRow, string>();
 
+/** What the filter looks for an IKE_SA in (cached per row by ikeHaystack). */
+export function buildIkeHaystack(r: IkeRow): string {
+  const s = r.sa;
+  return [
+    s.name,
+    s.uniqueid,
+    s.localHost,
+    s.remoteHost,
+    s.localId,
+    s.remoteId,
+    s.remoteEapId,
+    s.remoteXauthId,
+    ...s.localVips,
+    ...s.remoteVips,
+  ]
+    .filter((x) => x)
+    .join('\n')
+    .toLowerCase();
+}
+
+/** What the filter looks for a CHILD_SA in. */
+export function buildChildHaystack(r: ChildRow): string {
+  const s = r.sa;
+  return [s.name, s.uniqueid, s.spiIn, s.spiOut, ...s.localTs, ...s.remoteTs]
+    .filter((x) => x)
+    .join('\n')
+    .toLowerCase();
+}
+
 function ikeHaystack(r: IkeRow): string {
   let h = ikeHay.get(r);
   if (h === undefined) {
-    const s = r.sa;
-    h = [
-      s.name,
-      s.uniqueid,
-      s.localHost,
-      s.remoteHost,
-      s.localId,
-      s.remoteId,
-      s.remoteEapId,
-      s.remoteXauthId,
-      ...s.localVips,
-      ...s.remoteVips,
-    ]
-      .filter((x) => x)
-      .join('\n')
-      .toLowerCase();
+    h = buildIkeHaystack(r);
     ikeHay.set(r, h);
   }
   return h;
@@ -93,14 +107,63 @@ function ikeHaystack(r: IkeRow): string {
 function childHaystack(r: ChildRow): string {
   let h = childHay.get(r);
   if (h === undefined) {
-    const s = r.sa;
-    h = [s.name, s.uniqueid, s.spiIn, s.spiOut, ...s.localTs, ...s.remoteTs]
-      .filter((x) => x)
-      .join('\n')
-      .toLowerCase();
+    h = buildChildHaystack(r);
     childHay.set(r, h);
   }
   return h;
+}
+
+const same = (a: readonly string[], b: readonly string[]) =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/**
+ * A new row for the same IKE_SA (a listing brought new counters) usually matches exactly as
+ * the old one did: its haystacks are taken over when the fields they are made of are the
+ * same, so a filter after a full listing does not build every row's haystack again.
+ */
+export function carryHaystacks(from: IkeRow, to: IkeRow): void {
+  const h = ikeHay.get(from);
+  if (h !== undefined && !ikeHay.has(to)) {
+    const a = from.sa;
+    const b = to.sa;
+    if (
+      a.name === b.name &&
+      a.uniqueid === b.uniqueid &&
+      a.localHost === b.localHost &&
+      a.remoteHost === b.remoteHost &&
+      a.localId === b.localId &&
+      a.remoteId === b.remoteId &&
+      a.remoteEapId === b.remoteEapId &&
+      a.remoteXauthId === b.remoteXauthId &&
+      same(a.localVips, b.localVips) &&
+      same(a.remoteVips, b.remoteVips)
+    )
+      ikeHay.set(to, h);
+  }
+  for (let i = 0; i < to.children.length; i++) {
+    // Children usually keep their places; one that moved is simply measured again.
+    const c = to.children[i]!;
+    const o = from.children[i];
+    const ch = o === undefined || o.key !== c.key ? undefined : childHay.get(o);
+    if (ch === undefined || childHay.has(c)) continue;
+    const a = o!.sa;
+    const b = c.sa;
+    if (
+      a.name === b.name &&
+      a.uniqueid === b.uniqueid &&
+      a.spiIn === b.spiIn &&
+      a.spiOut === b.spiOut &&
+      same(a.localTs, b.localTs) &&
+      same(a.remoteTs, b.remoteTs)
+    )
+      childHay.set(c, ch);
+  }
+}
+
+/** Builds (and keeps) an IKE_SA's and its children's haystacks now, ahead of a filter. */
+export function prepareHaystacks(ike: IkeRow): void {
+  ikeHaystack(ike);
+  for (const c of ike.children) childHaystack(c);
 }
 
 /** The filter as it is matched: trimmed, lower case; '' matches everything. */

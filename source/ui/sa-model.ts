@@ -3,6 +3,7 @@ import type { ChildRow, IkeDelta, IkeRow, MonitorSnapshot } from '../monitor/typ
 import type { ContentWidths } from './columns.js';
 import {
   byId,
+  carryHaystacks,
   compareKeys,
   type DisplayRow,
   type Folds,
@@ -10,12 +11,13 @@ import {
   ikeSortKey,
   isFolded,
   needleOf,
+  prepareHaystacks,
   type SortKey,
   type SortSpec,
   shownChildren,
   sortChildren,
 } from './rows.js';
-import { ikeWidths, WidthMaxima } from './sa-widths.js';
+import { carryWidths, ikeWidths, WidthMaxima } from './sa-widths.js';
 
 /*
  * The SAs view's rows, kept live across snapshots (issue 9 item 3): the sorted order of every
@@ -79,6 +81,15 @@ interface Entry {
 
 const keyOf = (e: Entry) => e.ike.key;
 
+/** From this many changed IKE_SAs on, a delta is merged in rather than placed one by one. */
+const MANY = 32;
+
+/** What a new row of the same IKE_SA can take over from the old one (when its fields agree). */
+function carry(from: IkeRow, to: IkeRow): void {
+  carryHaystacks(from, to);
+  carryWidths(from, to);
+}
+
 export class SaModel implements SaRows {
   private sort: SortSpec | undefined;
   private needle = '';
@@ -109,6 +120,8 @@ export class SaModel implements SaRows {
   private ends = new Int32Array(1024);
   private valid = 0;
   private readonly maxima = new WidthMaxima();
+  /** prepare() has been through `all` up to here since its order last changed. */
+  private preparedTo = 0;
   /** Counts rebuilds: an entry not stamped by the last one is gone. */
   private stamp = 0;
   /** IKE keys by `lineage ?? key`: where a row's lineage leads after a rekey. */
@@ -116,10 +129,9 @@ export class SaModel implements SaRows {
 
   /** Brings the model to a snapshot and a view state; returns itself, to read. */
   update(q: SaQuery): SaRows {
-    const resort =
-      this.sort === undefined ||
-      this.sort.column !== q.sort.column ||
-      this.sort.desc !== q.sort.desc;
+    // Sort keys depend on the column only: inverting the order re-sorts the same keys.
+    const rekey = this.sort === undefined || this.sort.column !== q.sort.column;
+    const resort = rekey || this.sort!.desc !== q.sort.desc;
     const needle = needleOf(q.filter);
     const refilter = needle !== this.needle;
     const plan = this.plan(q.snap);
@@ -127,9 +139,13 @@ export class SaModel implements SaRows {
     const oldFolds = this.folds;
     this.folds = q.folds;
     const oldNeedle = this.needle;
-    if (resort || plan === 'reset') {
+    if (resort && plan === 'none') {
       this.needle = needle;
-      this.rebuild(q.snap.ikes, resort);
+      this.resort(rekey);
+      this.refilter(false);
+    } else if (resort || plan === 'reset') {
+      this.needle = needle;
+      this.rebuild(q.snap.ikes, resort, rekey);
       this.refilter(false);
     } else {
       if (plan !== 'none') this.apply(plan, q.snap.ikes, !refilter);
@@ -225,6 +241,21 @@ export class SaModel implements SaRows {
     return best;
   }
 
+  /**
+   * Prepares the filter's haystacks of up to `count` IKE_SAs not yet prepared, so that the
+   * first filter typed does not build every row's at once (the App calls this when idle).
+   * Returns true when every IKE_SA's is ready. Rows that came since are picked up by the next
+   * pass; one missed is built when a filter needs it, as before.
+   */
+  prepare(count: number): boolean {
+    let left = count;
+    while (this.preparedTo < this.all.size && left > 0) {
+      prepareHaystacks(this.all.at(this.preparedTo++)!.ike);
+      left--;
+    }
+    return this.preparedTo >= this.all.size;
+  }
+
   /** What the snapshot asks of the rows: nothing, a delta, or a rebuild. */
   private plan(snap: SaSource): 'none' | 'reset' | IkeDelta {
     if (this.ikes === undefined) return 'reset';
@@ -267,17 +298,13 @@ export class SaModel implements SaRows {
   }
 
   /** Every IKE_SA from the snapshot; unchanged rows keep their entries (and cached children). */
-  private rebuild(ikes: SaSource['ikes'], resort: boolean): void {
+  private rebuild(ikes: SaSource['ikes'], resort: boolean, rekey: boolean): void {
     const stamp = ++this.stamp;
     for (const ike of ikes.values()) {
       let e = this.entries.get(ike.key);
       if (e !== undefined && e.ike === ike) {
         e.seen = stamp;
-        if (resort) {
-          e.key = ikeSortKey(ike, this.sort!.column);
-          e.sorted = undefined;
-          e.rows = undefined;
-        }
+        if (resort) this.unsort(e, rekey);
         continue;
       }
       // The indexes are rebuilt below, so the old entry may leave `entries` placed.
@@ -293,6 +320,21 @@ export class SaModel implements SaRows {
         this.anchor(e, false);
       }
     this.all.reset(this.entries.values());
+    this.preparedTo = 0;
+  }
+
+  /** A new sort over the same rows: no look at the snapshot, the entries are the rows. */
+  private resort(rekey: boolean): void {
+    for (const e of this.entries.values()) this.unsort(e, rekey);
+    this.all.reset(this.entries.values());
+    // The same rows in a new order: prepare() walks them again (a lookup each when prepared).
+    this.preparedTo = 0;
+  }
+
+  private unsort(e: Entry, rekey: boolean): void {
+    if (rekey) e.key = ikeSortKey(e.ike, this.sort!.column);
+    e.sorted = undefined;
+    e.rows = undefined;
   }
 
   /**
@@ -343,23 +385,67 @@ export class SaModel implements SaRows {
     for (const key of old.except) if (!f.except.has(key)) flip(key);
   }
 
-  /** A delta: each changed IKE_SA's entry out, its new one in. */
+  /**
+   * A delta: each changed IKE_SA's entry out, its new one in. A few are placed one by one
+   * (O(log n) comparisons and a splice each); many (a full listing's new counters) in one
+   * merge per index, O(n + k log k).
+   */
   private apply(d: IkeDelta, ikes: SaSource['ikes'], show: boolean): void {
+    if (d.gone.length + d.changed.length >= MANY) {
+      this.applyMany(d, ikes, show);
+      return;
+    }
     for (const key of d.gone) this.drop(key, show);
     for (const key of d.changed) {
       const ike = ikes.get(key);
       const e = this.entries.get(key);
       if (e !== undefined && e.ike === ike) continue;
+      if (e !== undefined && ike !== undefined) carry(e.ike, ike);
       this.drop(key, show);
       if (ike !== undefined) this.add(ike, show);
     }
+  }
+
+  private applyMany(d: IkeDelta, ikes: SaSource['ikes'], show: boolean): void {
+    const dead = new Set<Entry>();
+    const fresh: Entry[] = [];
+    const out = (key: string) => {
+      const e = this.entries.get(key);
+      if (e === undefined) return;
+      dead.add(e);
+      this.entries.delete(key);
+      this.anchor(e, false);
+      if (show && e.kids !== undefined) this.maxima.delete(e.widths);
+    };
+    for (const key of d.gone) out(key);
+    for (const key of d.changed) {
+      const ike = ikes.get(key);
+      const e = this.entries.get(key);
+      if (e !== undefined && e.ike === ike) continue;
+      if (e !== undefined && ike !== undefined) carry(e.ike, ike);
+      out(key);
+      if (ike === undefined) continue;
+      const n = this.entry(ike);
+      this.entries.set(key, n);
+      this.anchor(n, true);
+      fresh.push(n);
+      if (show && n.kids !== undefined) this.maxima.add(n.widths);
+    }
+    if (dead.size === 0 && fresh.length === 0) return;
+    const gone = (e: Entry) => dead.has(e);
+    this.all.replaceMany(gone, fresh);
+    this.preparedTo = 0;
+    if (!show) return;
+    this.shown.replaceMany(gone, fresh);
+    this.valid = 0;
   }
 
   private drop(key: string, show: boolean): void {
     const e = this.entries.get(key);
     if (e === undefined) return;
     // Out of the indexes first: they find it through `entries`.
-    this.all.remove(key);
+    const at = this.all.remove(key);
+    if (at >= 0 && at < this.preparedTo) this.preparedTo--;
     const p = show ? this.shown.remove(key) : -1;
     this.entries.delete(key);
     this.anchor(e, false);
@@ -372,7 +458,12 @@ export class SaModel implements SaRows {
     const e = this.entry(ike);
     this.entries.set(ike.key, e);
     this.anchor(e, true);
-    this.all.insert(e);
+    const at = this.all.insert(e);
+    if (at < this.preparedTo) {
+      // Behind prepare()'s walk: prepared now, while the walk keeps its place.
+      prepareHaystacks(ike);
+      this.preparedTo++;
+    }
     if (!show) return;
     const p = this.shown.insert(e);
     if (p < 0) return;

@@ -23,27 +23,71 @@ const rowWidths = new WeakMap<IkeRow, readonly number[]>();
 export function ikeWidths(r: IkeRow): readonly number[] {
   let w = rowWidths.get(r);
   if (!w) {
-    const s = r.sa;
-    const m = [
-      1 + width(sanitize(s.name)),
-      2 + width(sanitize(s.uniqueid)),
-      width(sanitize(hostPort(s.localHost, s.localPort))),
-      width(sanitize(hostPort(s.remoteHost, s.remotePort))),
-      width(sanitize(s.remoteId)),
-      width(s.remoteVips.map(sanitize).join(',')),
-    ];
-    for (const c of r.children) {
-      const k = c.sa;
-      m[0] = Math.max(m[0]!, 2 + width(sanitize(k.name)));
-      m[1] = Math.max(m[1]!, 2 + width(sanitize(k.uniqueid)));
-      m[2] = Math.max(m[2]!, width([k.protocol, k.mode].filter(Boolean).join(' ')));
-      const ts = `${k.localTs.map(sanitize).join(',')} === ${k.remoteTs.map(sanitize).join(',')}`;
-      m[5] = Math.max(m[5]!, k.localTs.length + k.remoteTs.length > 0 ? width(ts) : 0);
-    }
-    w = m;
+    w = measureWidths(r);
     rowWidths.set(r, w);
   }
   return w;
+}
+
+/** An IKE_SA's and its CHILD_SAs' FITTED cell widths, measured (ikeWidths caches them). */
+export function measureWidths(r: IkeRow): readonly number[] {
+  const s = r.sa;
+  const m = [
+    1 + width(sanitize(s.name)),
+    2 + width(sanitize(s.uniqueid)),
+    width(sanitize(hostPort(s.localHost, s.localPort))),
+    width(sanitize(hostPort(s.remoteHost, s.remotePort))),
+    width(sanitize(s.remoteId)),
+    width(s.remoteVips.map(sanitize).join(',')),
+  ];
+  for (const c of r.children) {
+    const k = c.sa;
+    m[0] = Math.max(m[0]!, 2 + width(sanitize(k.name)));
+    m[1] = Math.max(m[1]!, 2 + width(sanitize(k.uniqueid)));
+    m[2] = Math.max(m[2]!, width([k.protocol, k.mode].filter(Boolean).join(' ')));
+    const ts = `${k.localTs.map(sanitize).join(',')} === ${k.remoteTs.map(sanitize).join(',')}`;
+    m[5] = Math.max(m[5]!, k.localTs.length + k.remoteTs.length > 0 ? width(ts) : 0);
+  }
+  return m;
+}
+
+const same = (a: readonly string[], b: readonly string[]) =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/**
+ * A new row for the same IKE_SA whose measured fields are unchanged (a listing brought new
+ * counters) takes the old row's widths over instead of measuring every cell again.
+ */
+export function carryWidths(from: IkeRow, to: IkeRow): void {
+  const w = rowWidths.get(from);
+  if (w === undefined || rowWidths.has(to) || from.children.length !== to.children.length) return;
+  const a = from.sa;
+  const b = to.sa;
+  if (
+    a.name !== b.name ||
+    a.uniqueid !== b.uniqueid ||
+    a.localHost !== b.localHost ||
+    a.localPort !== b.localPort ||
+    a.remoteHost !== b.remoteHost ||
+    a.remotePort !== b.remotePort ||
+    a.remoteId !== b.remoteId ||
+    !same(a.remoteVips, b.remoteVips)
+  )
+    return;
+  for (let i = 0; i < from.children.length; i++) {
+    const x = from.children[i]!.sa;
+    const y = to.children[i]!.sa;
+    if (
+      x.name !== y.name ||
+      x.uniqueid !== y.uniqueid ||
+      x.protocol !== y.protocol ||
+      x.mode !== y.mode ||
+      !same(x.localTs, y.localTs) ||
+      !same(x.remoteTs, y.remoteTs)
+    )
+      return;
+  }
+  rowWidths.set(to, w);
 }
 
 /**

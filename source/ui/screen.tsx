@@ -29,6 +29,10 @@ import { createTheme, type Theme } from './theme.js';
 export { MIN_COLUMNS, MIN_ROWS };
 
 const VISIBLE_DEBOUNCE_MS = 200;
+/** Idle preparation of filter haystacks: after a quiet moment, ~2 ms slices with gaps. */
+const PREPARE_AFTER_MS = 300;
+const PREPARE_SLICE = 1000;
+const PREPARE_GAP_MS = 20;
 
 export interface AppProps {
   monitor: Monitor;
@@ -115,6 +119,19 @@ export function App({ monitor, noColor = false, onQuit, clock = Date.now }: AppP
     }, VISIBLE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [monitor, visibleKey]);
+
+  // While nothing happens, the filter's haystacks are prepared a slice at a time, so the
+  // first filter typed at 50,000 SAs does not build them all in one frame. Each new snapshot
+  // starts it again later; a key or a snapshot in between runs first.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new snapshot restarts it
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slice = () => {
+      timer = derive.prepare(PREPARE_SLICE) ? undefined : setTimeout(slice, PREPARE_GAP_MS);
+    };
+    timer = setTimeout(slice, PREPARE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [derive, snap.version]);
 
   const lines = screenLines(state, c, theme);
   return (

@@ -42,9 +42,22 @@ export class FakeMonitor implements Monitor {
   private record<A extends unknown[]>(action: keyof MonitorActions, args: A): void {
     this.calls.push({ action, args });
   }
-  /** As the real monitor does, the result names the action and its targets. */
+  /**
+   * As the real monitor does: the outcome names the action and its targets, and is published
+   * as the snapshot's status (pending while it runs), the screen's one channel for it.
+   */
   private said(what: string): ActionResult {
-    return { ok: this.result.ok, text: `${what}: ${this.result.text}` };
+    const r = { ok: this.result.ok, text: `${what}: ${this.result.text}` };
+    this.publishStatus(r);
+    return r;
+  }
+  /** Set `now` for the statuses' times (the App's clock in tests is pinned). */
+  now = () => T0;
+  private publishStatus(r: ActionResult): void {
+    this.set({
+      ...this.snap,
+      status: { at: this.now(), level: r.ok ? 'info' : 'error', text: r.text },
+    });
   }
   actions: MonitorActions = {
     rekey: async (t) => {
@@ -61,6 +74,7 @@ export class FakeMonitor implements Monitor {
     },
     initiate: async (c) => {
       this.record('initiate', [c]);
+      this.publishStatus(this.result);
       return this.result;
     },
     refreshConns: () => this.record('refreshConns', []),

@@ -4,18 +4,21 @@ import type { ChildRow, IkeDelta, IkeRow } from '../../source/monitor/types.js';
 import { SORT_ORDER } from '../../source/ui/columns.js';
 import { rowLineage } from '../../source/ui/derive.js';
 import {
+  buildChildHaystack,
+  buildIkeHaystack,
   type DisplayRow,
   type Folds,
-  filterIkes,
   flatten,
+  type Matched,
   NO_FOLDS,
+  needleOf,
   type SortColumn,
   type SortSpec,
   sortIkes,
   toggleFold,
 } from '../../source/ui/rows.js';
 import { SaModel, type SaSource } from '../../source/ui/sa-model.js';
-import { FITTED, ikeWidths } from '../../source/ui/sa-widths.js';
+import { FITTED, measureWidths } from '../../source/ui/sa-widths.js';
 import { childTree, ikeRow, ikeTree, parseIke, T0 } from './fixtures.js';
 
 /*
@@ -30,60 +33,81 @@ const proto = ikeRow(
 const protoChild = proto.children[0]!.sa;
 
 const NAMES = ['rw', 'net-net', 'carol', 'c10', 'c2', 'dave'];
-const NEEDLES = ['', 'rw', 'net', 'c1', '10.1', 'peer1', '198.51.100.2', 'web', 'zzz', ' C2 '];
+const NEEDLES = [
+  ...['', 'rw', 'net', 'c1', '10.1', 'peer1', '198.51.100.2', 'web', 'zzz', ' C2 '],
+  ...['x1', 'x2', '10.111', '.222.', '0000', 'services'],
+];
 
 interface Spec {
   id: number;
   v: number;
 }
 
-/** A row from a small number: names, counters, children and lineages all vary with it. */
+/**
+ * A row from a number v: its counters and states come from v % 1000, and each field the
+ * filter or the widths read from its own base-3 digit of v / 1000, so a change can alter
+ * exactly one of them (see the bulk op).
+ */
 function makeRow(id: number, v: number): IkeRow {
   const key = String(id);
-  const nKids = v % 4;
+  const c = v % 1000;
+  const d = Math.floor(v / 1000);
+  const digit = (k: number) => Math.floor(d / 3 ** k) % 3;
+  const nKids = c % 4;
   const children: ChildRow[] = [];
   for (let j = 0; j < nKids; j++) {
     const uid = id * 10 + j;
-    const bytes = ((v * 7 + j * 13) % 5) * 1000;
+    const bytes = ((c * 7 + j * 13) % 5) * 1000;
     children.push({
       key: `${key}/${uid}`,
       sa: {
         ...protoChild,
-        name: j % 2 === 0 ? 'net' : 'web',
+        name: ['net', 'web-services', 'n'][(j + digit(3)) % 3]!,
         uniqueid: String(uid),
-        spiIn: `c${uid}`,
+        spiIn: `c${uid}x${digit(4)}`,
         localTs: ['10.1.0.0/16'],
-        remoteTs: [`10.${(v + j) % 3}.0.0/16`],
-        installTime: (v + j) % 3 === 0 ? undefined : ((v + j) % 5) * 100,
+        remoteTs: [`10.${((digit(5) + j) % 3) * 111}.0.0/16`],
+        installTime: (c + j) % 3 === 0 ? undefined : ((c + j) % 5) * 100,
       },
       bytesInTotal: bytes,
-      bytesOutTotal: (v + j) % 3,
+      bytesOutTotal: (c + j) % 3,
       packetsInTotal: 0,
       packetsOutTotal: 0,
-      rateIn: j % 2 === 0 ? (v % 3) * 10 : undefined,
+      rateIn: j % 2 === 0 ? (c % 3) * 10 : undefined,
       listedAt: T0,
-      lineage: (v + j) % 3 === 0 ? undefined : String(uid % 4),
-      ghost: (v + j) % 7 === 0 ? true : undefined,
+      lineage: (c + j) % 3 === 0 ? undefined : String(uid % 4),
+      ghost: (c + j) % 7 === 0 ? true : undefined,
     });
   }
   return {
     key,
     sa: {
       ...proto.sa,
-      name: NAMES[(id + v) % NAMES.length]!,
+      name: NAMES[(id + digit(0)) % NAMES.length]!,
       uniqueid: key,
-      state: v % 5 === 0 ? 'CONNECTING' : 'ESTABLISHED',
-      remoteHost: `198.51.100.${(id * 3 + v) % 30}`,
-      remoteId: v % 6 === 0 ? '' : `peer${(id + v) % 20}.example.test`,
-      established: v % 4 === 0 ? undefined : (v % 9) * 60,
+      state: c % 5 === 0 ? 'CONNECTING' : 'ESTABLISHED',
+      remoteHost: `198.51.100.${(id * 3) % 30}${'0'.repeat(digit(1) * 4)}`,
+      remoteId: digit(2) === 0 ? '' : `peer${(id + digit(2)) % 20}.example.test`,
+      established: c % 4 === 0 ? undefined : (c % 9) * 60,
     },
     children,
-    listedAt: T0 - (v % 3) * 1000,
+    listedAt: T0 - (c % 3) * 1000,
     updatedAt: T0,
-    rateIn: v % 2 === 0 ? (v % 5) * 100 : undefined,
-    rateOut: (v % 3) * 50,
-    lineage: v % 3 === 0 ? undefined : `L${(id + v) % 5}`,
+    rateIn: c % 2 === 0 ? (c % 5) * 100 : undefined,
+    rateOut: (c % 3) * 50,
+    lineage: c % 3 === 0 ? undefined : `L${(id + c) % 5}`,
   };
+}
+
+/** v with its counters moved on and, unless `k` is -1, its identity digit k changed. */
+function bumped(v: number, k: number): number {
+  const c = v % 1000;
+  let d = Math.floor(v / 1000);
+  if (k >= 0) {
+    const old = Math.floor(d / 3 ** k) % 3;
+    d += (((old + 1) % 3) - old) * 3 ** k;
+  }
+  return d * 1000 + ((c + 4) % 1000);
 }
 
 /** A live read-only view over the table, as the store's snapshots give (one per version). */
@@ -135,7 +159,11 @@ class FakeStore {
     return this.live ? new LiveView(this.table) : new Map(this.table);
   }
 
+  /** Each id's last spec value. */
+  readonly vs = new Map<number, number>();
+
   set(s: Spec): void {
+    this.vs.set(s.id, s.v);
     const had = this.table.has(String(s.id));
     if (s.v % 11 === 10 && had) {
       this.table.delete(String(s.id));
@@ -196,10 +224,12 @@ type Op =
   | { t: 'filter'; filter: string }
   | { t: 'sort'; sort: SortSpec }
   | { t: 'fold'; id: number; folded: boolean }
-  | { t: 'foldAll' };
+  | { t: 'foldAll' }
+  | { t: 'bulk'; digit: number; mode: 'delta' | 'journal' | 'hand' }
+  | { t: 'prepare'; count: number };
 
-const spec = fc.record({ id: fc.integer({ min: 1, max: 40 }), v: fc.nat({ max: 200 }) });
-const fewIds = fc.record({ id: fc.integer({ min: 1, max: 8 }), v: fc.nat({ max: 200 }) });
+const spec = fc.record({ id: fc.integer({ min: 1, max: 48 }), v: fc.nat({ max: 729_000 }) });
+const fewIds = fc.record({ id: fc.integer({ min: 1, max: 8 }), v: fc.nat({ max: 729_000 }) });
 const specs = fc.array(spec, { minLength: 1, maxLength: 6 });
 const sortSpec = fc.record({
   column: fc.constantFrom(...(SORT_ORDER as readonly SortColumn[])),
@@ -256,17 +286,53 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'foldAll' as const }) },
+  {
+    // The App's idle preparation of haystacks: never changes what is shown.
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('prepare' as const),
+      count: fc.integer({ min: 1, max: 20 }),
+    }),
+  },
+  {
+    // Most rows at once, as a full listing with new counters: the merge path. Only counters
+    // (digit -1: haystacks and widths are taken over), or also one field they are made of.
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('bulk' as const),
+      digit: fc.integer({ min: -1, max: 5 }),
+      mode: fc.constantFrom('delta' as const, 'journal' as const),
+    }),
+  },
 );
 
+/**
+ * rows.ts's filterIkes with every haystack built afresh: the model's rows take cached ones
+ * over from the row they replace, and this is what says whether that was right.
+ */
+function freshFilter(ikes: Iterable<IkeRow>, filter: string): Matched[] {
+  const needle = needleOf(filter);
+  const out: Matched[] = [];
+  for (const ike of ikes) {
+    if (needle === '' || buildIkeHaystack(ike).includes(needle)) {
+      out.push({ ike, children: ike.children });
+      continue;
+    }
+    const kids = ike.children.filter((c) => buildChildHaystack(c).includes(needle));
+    if (kids.length > 0) out.push({ ike, children: kids });
+  }
+  return out;
+}
+
 function reference(table: Map<string, IkeRow>, filter: string, sort: SortSpec, folds: Folds) {
-  return flatten(sortIkes(filterIkes(table.values(), filter), sort), folds);
+  return flatten(sortIkes(freshFilter(table.values(), filter), sort), folds);
 }
 
 function widthsOf(rows: readonly DisplayRow[]) {
   const max = FITTED.map(() => 0);
   for (const r of rows) {
     if (r.kind !== 'ike') continue;
-    const w = ikeWidths(r.ike);
+    const w = measureWidths(r.ike);
     for (let i = 0; i < max.length; i++) max[i] = Math.max(max[i]!, w[i]!);
   }
   return Object.fromEntries(FITTED.map((id, i) => [id, max[i]!]));
@@ -339,7 +405,16 @@ describe('SaModel', () => {
               if (o.sort !== undefined) sort = o.sort;
               show(store.snap('journal'));
               store.publish();
-            } else if (o.t === 'filter') filter = o.filter;
+            } else if (o.t === 'bulk') {
+              const before = new Set(store.table.keys());
+              // Every fourth id stays as it was: the merge interleaves old and new.
+              for (let id = 1; id <= 48; id++)
+                if (id % 4 !== 0) store.set({ id, v: bumped(store.vs.get(id) ?? id, o.digit) });
+              gone = [...before].filter((k) => !store.table.has(k));
+              store.publish();
+              mode = o.mode;
+            } else if (o.t === 'prepare') model.prepare(o.count);
+            else if (o.t === 'filter') filter = o.filter;
             else if (o.t === 'sort') sort = o.sort;
             else if (o.t === 'fold') folds = toggleFold(folds, String(o.id), o.folded);
             else folds = { all: !folds.all, except: new Set() };
@@ -372,6 +447,41 @@ describe('SaModel', () => {
     step(toggleFold(folds, '2', false));
     step(toggleFold(folds, '2', true));
     step(NO_FOLDS);
+  });
+
+  test('idle preparation walks every IKE_SA once, and again only after many change', () => {
+    const store = new FakeStore(true, 8);
+    for (let id = 1; id <= 100; id++) store.set({ id, v: id * 1000 + 1 });
+    store.publish();
+    const model = new SaModel();
+    const q = { filter: '', sort: { column: 'id', desc: false } as SortSpec, folds: NO_FOLDS };
+    model.update({ snap: store.snap('journal'), ...q });
+    const passes = () => {
+      let n = 1;
+      while (!model.prepare(30)) n++;
+      return n;
+    };
+    const walks = () => Math.ceil(store.table.size / 30);
+    expect(passes()).toBe(walks());
+    expect(model.prepare(30)).toBe(true);
+    // A few new rows are prepared as they come: nothing is left to walk.
+    store.set({ id: 150, v: 1 });
+    store.set({ id: 7, v: 2001 });
+    store.publish();
+    model.update({ snap: store.snap('journal'), ...q });
+    expect(model.prepare(1)).toBe(true);
+    // A full listing's worth of changes, or a new sort: walked again.
+    for (let id = 1; id <= 60; id++) store.set({ id, v: id * 1000 + 2 });
+    store.publish();
+    model.update({ snap: store.snap('journal'), ...q });
+    expect(passes()).toBe(walks());
+    model.update({ snap: store.snap('journal'), ...q, sort: { column: 'name', desc: true } });
+    expect(model.prepare(store.table.size - 1)).toBe(false);
+    expect(model.prepare(1)).toBe(true);
+    const filtered = model.update({ snap: store.snap('journal'), ...q, filter: 'peer1' });
+    expect(filtered.slice(0, filtered.length)).toEqual(
+      reference(store.table, 'peer1', q.sort, NO_FOLDS),
+    );
   });
 
   test('a published change touches only the changed IKE_SA: the other rows are the same objects', () => {

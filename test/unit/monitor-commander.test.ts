@@ -100,6 +100,21 @@ describe('actions', () => {
     expect(refreshed).toEqual([['3']]);
   });
 
+  it('says an action is under way before the daemon answers, on the same channel as its outcome', async () => {
+    let answer: (v: { matches: number }) => void = () => {};
+    const { session } = recordingSession({
+      rekey: () => new Promise((resolve) => (answer = resolve)),
+    });
+    const { c, statuses } = commander({ readOnly: false, session });
+    const done = c.rekey([ike]);
+    await Promise.resolve();
+    expect(statuses).toEqual([{ at: 42, level: 'info', text: 'rekey net-net[3]…', pending: true }]);
+    answer({ matches: 1 });
+    expect(await done).toEqual({ ok: true, text: 'rekey net-net[3]: 1 matched' });
+    expect(statuses.at(-1)).toEqual({ at: 42, level: 'info', text: 'rekey net-net[3]: 1 matched' });
+    expect(statuses).toHaveLength(2);
+  });
+
   it("reports the daemon's errmsg as a failed result", async () => {
     const { session } = recordingSession({
       rekey: async () => {

@@ -82,6 +82,7 @@ export class Stream<T, R = ViciSection> implements AsyncIterable<T> {
   private resolveResult!: (r: R) => void;
   private rejectResult!: (e: Error) => void;
 
+  /** @internal a Session makes its streams (listSas, listSasBodies, initiate...). */
   constructor(
     readonly command: string,
     readonly event: string,

@@ -148,11 +148,13 @@ export class SaModel implements SaRows {
       this.rebuild(q.snap.ikes, resort, rekey);
       this.refilter(false);
     } else {
-      if (plan !== 'none') this.apply(plan, q.snap.ikes, !refilter);
+      // A longer needle that holds the old one can only show fewer: the delta goes in under
+      // the old one, then only those shown are looked at.
+      const narrowed = refilter && oldNeedle !== '' && needle.includes(oldNeedle);
+      if (plan !== 'none') this.apply(plan, q.snap.ikes, !refilter || narrowed);
       if (refilter) {
         this.needle = needle;
-        // A longer needle that holds the old one can only show fewer: look only at those shown.
-        this.refilter(plan === 'none' && oldNeedle !== '' && needle.includes(oldNeedle));
+        this.refilter(narrowed);
       } else if (oldFolds !== q.folds) this.refold(oldFolds);
     }
     this.ikes = q.snap.ikes;

@@ -36,6 +36,8 @@ const NAMES = ['rw', 'net-net', 'carol', 'c10', 'c2', 'dave'];
 const NEEDLES = [
   ...['', 'rw', 'net', 'c1', '10.1', 'peer1', '198.51.100.2', 'web', 'zzz', ' C2 '],
   ...['x1', 'x2', '10.111', '.222.', '0000', 'services'],
+  // Each holds the one before, so that typing on narrows the filter.
+  ...['1', '10', 'c', 'peer', 'peer1', 'x', 'serv'],
 ];
 
 interface Spec {
@@ -219,13 +221,19 @@ class FakeStore {
 }
 
 type Op =
-  | { t: 'change'; specs: Spec[]; skip: number; mode: 'delta' | 'journal' | 'hand' }
+  | {
+      t: 'change';
+      specs: Spec[];
+      skip: number;
+      mode: 'delta' | 'journal' | 'hand';
+      filter?: string;
+    }
   | { t: 'ahead'; specs: Spec[]; filter?: string; sort?: SortSpec }
   | { t: 'filter'; filter: string }
   | { t: 'sort'; sort: SortSpec }
   | { t: 'fold'; id: number; folded: boolean }
   | { t: 'foldAll' }
-  | { t: 'bulk'; digit: number; mode: 'delta' | 'journal' | 'hand' }
+  | { t: 'bulk'; digit: number; mode: 'delta' | 'journal' | 'hand'; filter?: string }
   | { t: 'prepare'; count: number };
 
 const spec = fc.record({ id: fc.integer({ min: 1, max: 48 }), v: fc.nat({ max: 729_000 }) });
@@ -248,6 +256,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         'journal' as const,
         'hand' as const,
       ),
+      // A key typed into the filter that lands with the same snapshot as the change.
+      filter: fc.option(fc.constantFrom(...NEEDLES), { nil: undefined }),
     }),
   },
   {
@@ -301,6 +311,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('bulk' as const),
       digit: fc.integer({ min: -1, max: 5 }),
+      filter: fc.option(fc.constantFrom(...NEEDLES), { nil: undefined }),
       mode: fc.constantFrom('delta' as const, 'journal' as const),
     }),
   },
@@ -397,6 +408,7 @@ describe('SaModel', () => {
               }
               store.publish();
               mode = o.mode;
+              if (o.filter !== undefined) filter = o.filter;
             } else if (o.t === 'ahead') {
               // The live view reads rows newer than its version: the model reads them early,
               // then gets their delta with the next version.
@@ -413,6 +425,7 @@ describe('SaModel', () => {
               gone = [...before].filter((k) => !store.table.has(k));
               store.publish();
               mode = o.mode;
+              if (o.filter !== undefined) filter = o.filter;
             } else if (o.t === 'prepare') model.prepare(o.count);
             else if (o.t === 'filter') filter = o.filter;
             else if (o.t === 'sort') sort = o.sort;

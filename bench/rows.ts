@@ -131,7 +131,7 @@ export async function runRowsBench(
         bounds: 'ratio',
         note: `framing + sa-decoder + rows + snapshot; reference, same run: framing + decodeMessage + parseListSaEvent + rows with compactRow + snapshot (decodeMessage alone ${median(decodeMs).toFixed(0)} ms)`,
         limit:
-          'what is left is the row table itself (row-table.ts: a ChildRow and an IkeRow per SA, the lineage maps, the snapshot copy) and the records the decoder makes',
+          'what is left is the row table itself (row-table.ts: a ChildRow and an IkeRow per SA, the lineage maps) and the records the decoder makes',
       }),
     );
     const heapNew = retainedPerSa(chunks, viaDecoder, n);

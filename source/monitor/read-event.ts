@@ -1,5 +1,4 @@
 import type { ViciSection } from '../vici/message.js';
-import { text } from '../vici/message.js';
 import {
   type AlertSeverity,
   type ChildSa,

@@ -144,6 +144,8 @@ export async function runMemory(
       reference: floor.median / MB,
       target: 80,
       bounds: 'value',
+      limit:
+        "the CLI's floor (this row's reference) is already about 80 MB with no SA at all: Node 20 itself (a bare node process is ~40 MB), React, Ink and yoga's WebAssembly memory (~20 MB); Node 24, the package's runtime, has a higher floor (96 MB measured). What 1,003 SAs add is 10–20 MB. It would take a lighter runtime or renderer, not a smaller row model",
       note: `${mb(atLab)}; ${floorNote}`,
     }),
   );

@@ -66,33 +66,64 @@ export interface Matched {
 const ikeHay = new WeakMap<IkeRow, string>();
 const childHay = new WeakMap<ChildRow, string>();
 
+/**
+ * What the filter looks for in an IKE_SA and in a CHILD_SA: one list each, read by the
+ * haystack builders and by carryHaystacks (a new row whose fields are these same values
+ * keeps the old row's haystack).
+ */
+const IKE_HAY = [
+  'name',
+  'uniqueid',
+  'localHost',
+  'remoteHost',
+  'localId',
+  'remoteId',
+  'remoteEapId',
+  'remoteXauthId',
+  'localVips',
+  'remoteVips',
+] as const satisfies readonly (keyof IkeRow['sa'])[];
+const CHILD_HAY = [
+  'name',
+  'uniqueid',
+  'spiIn',
+  'spiOut',
+  'localTs',
+  'remoteTs',
+] as const satisfies readonly (keyof ChildRow['sa'])[];
+
+type HayValue = string | undefined | readonly string[];
+
+function haystackOf<T>(sa: T, fields: readonly (keyof T)[]): string {
+  const parts: string[] = [];
+  for (const f of fields) {
+    const v = sa[f] as HayValue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x) parts.push(x);
+    } else if (v) parts.push(v as string);
+  }
+  return parts.join('\n').toLowerCase();
+}
+
+function sameHay<T>(a: T, b: T, fields: readonly (keyof T)[]): boolean {
+  for (const f of fields) {
+    const x = a[f] as HayValue;
+    const y = b[f] as HayValue;
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
 /** What the filter looks for an IKE_SA in (cached per row by ikeHaystack). */
 export function buildIkeHaystack(r: IkeRow): string {
-  const s = r.sa;
-  return [
-    s.name,
-    s.uniqueid,
-    s.localHost,
-    s.remoteHost,
-    s.localId,
-    s.remoteId,
-    s.remoteEapId,
-    s.remoteXauthId,
-    ...s.localVips,
-    ...s.remoteVips,
-  ]
-    .filter((x) => x)
-    .join('\n')
-    .toLowerCase();
+  return haystackOf(r.sa, IKE_HAY);
 }
 
 /** What the filter looks for a CHILD_SA in. */
 export function buildChildHaystack(r: ChildRow): string {
-  const s = r.sa;
-  return [s.name, s.uniqueid, s.spiIn, s.spiOut, ...s.localTs, ...s.remoteTs]
-    .filter((x) => x)
-    .join('\n')
-    .toLowerCase();
+  return haystackOf(r.sa, CHILD_HAY);
 }
 
 function ikeHaystack(r: IkeRow): string {
@@ -113,9 +144,6 @@ function childHaystack(r: ChildRow): string {
   return h;
 }
 
-const same = (a: readonly string[], b: readonly string[]) =>
-  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
-
 /**
  * A new row for the same IKE_SA (a listing brought new counters) usually matches exactly as
  * the old one did: its haystacks are taken over when the fields they are made of are the
@@ -123,40 +151,14 @@ const same = (a: readonly string[], b: readonly string[]) =>
  */
 export function carryHaystacks(from: IkeRow, to: IkeRow): void {
   const h = ikeHay.get(from);
-  if (h !== undefined && !ikeHay.has(to)) {
-    const a = from.sa;
-    const b = to.sa;
-    if (
-      a.name === b.name &&
-      a.uniqueid === b.uniqueid &&
-      a.localHost === b.localHost &&
-      a.remoteHost === b.remoteHost &&
-      a.localId === b.localId &&
-      a.remoteId === b.remoteId &&
-      a.remoteEapId === b.remoteEapId &&
-      a.remoteXauthId === b.remoteXauthId &&
-      same(a.localVips, b.localVips) &&
-      same(a.remoteVips, b.remoteVips)
-    )
-      ikeHay.set(to, h);
-  }
+  if (h !== undefined && !ikeHay.has(to) && sameHay(from.sa, to.sa, IKE_HAY)) ikeHay.set(to, h);
   for (let i = 0; i < to.children.length; i++) {
     // Children usually keep their places; one that moved is simply measured again.
     const c = to.children[i]!;
     const o = from.children[i];
     const ch = o === undefined || o.key !== c.key ? undefined : childHay.get(o);
     if (ch === undefined || childHay.has(c)) continue;
-    const a = o!.sa;
-    const b = c.sa;
-    if (
-      a.name === b.name &&
-      a.uniqueid === b.uniqueid &&
-      a.spiIn === b.spiIn &&
-      a.spiOut === b.spiOut &&
-      same(a.localTs, b.localTs) &&
-      same(a.remoteTs, b.remoteTs)
-    )
-      childHay.set(c, ch);
+    if (sameHay(o!.sa, c.sa, CHILD_HAY)) childHay.set(c, ch);
   }
 }
 

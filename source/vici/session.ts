@@ -248,6 +248,17 @@ export interface Session {
 }
 
 /**
+ * A body of its own: exactly its bytes in an ArrayBuffer of its own. The body is a view into
+ * a socket chunk that holds other packets too, and Buffer.from would put a small copy in a
+ * shared pool slab (8 KiB on Node 20, 64 KiB on Node 24): a caller that keeps some bodies of
+ * each listing (a monitor keeps the unchanged rows' ones) would keep whole slabs alive.
+ */
+function ownCopy(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(body.length);
+  body.copy(out);
+  return out;
+}
+/**
  * A VICI connection. One command in flight at a time (VICI has no sequence numbers); a queue
  * serialises commands and (un)registrations; one reader routes every packet that arrives.
  * Emits 'close' (err?: Error) exactly once.
@@ -413,15 +424,7 @@ export class Session extends ViciCommands implements ListenerHost, StreamHost {
     opts: CallOptions | undefined,
     result: (response: ViciSection) => R,
   ): Stream<Buffer, R> {
-    // A copy: the body is a view into a socket chunk that holds other packets too.
-    return this.openEventStream(
-      command,
-      event,
-      message,
-      opts,
-      (ev) => [Buffer.from(ev.body)],
-      result,
-    );
+    return this.openEventStream(command, event, message, opts, (ev) => [ownCopy(ev.body)], result);
   }
 
   private openEventStream<T, R>(

@@ -258,6 +258,7 @@ function ownCopy(body: Buffer): Buffer {
   body.copy(out);
   return out;
 }
+
 /**
  * A VICI connection. One command in flight at a time (VICI has no sequence numbers); a queue
  * serialises commands and (un)registrations; one reader routes every packet that arrives.

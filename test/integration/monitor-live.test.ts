@@ -82,9 +82,16 @@ describe('the monitor on moon', () => {
     expect(after.lineage).toBe(before.lineage);
     // The counters carried across the rekey: totals never go backwards.
     expect(after.bytesInTotal).toBeGreaterThanOrEqual(before.bytesInTotal);
-    const feed = m.getSnapshot().events.entries;
-    expect(feed.some((e) => e.kind === 'child-rekey' && e.text.includes(after.sa.spiIn!))).toBe(
-      true,
+    // The event comes on the event connection, the action's follow-up listing on the poll
+    // connection: either may be first (a CI run saw the listing win), so wait for the event too.
+    await until(
+      m,
+      'the child-rekey event in the feed',
+      (x) =>
+        x.events.entries.some((e) => e.kind === 'child-rekey' && e.text.includes(after.sa.spiIn!))
+          ? x
+          : undefined,
+      5_000,
     );
     expect(m.getSnapshot().status?.text).toBe(result.text);
     const children = await waitForOracle(async () => {

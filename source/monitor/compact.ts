@@ -23,6 +23,8 @@ class RawSource {
     readonly end: number,
     readonly cutStart: number,
     readonly cutEnd: number,
+    /** `bytes` is the whole list-sa body the view was decoded from (sa-decoder.ts). */
+    readonly isBody: boolean,
   ) {}
 
   tree(): ViciSection {
@@ -62,7 +64,7 @@ const RAW_ACCESSOR: PropertyDescriptor = { enumerable: true, configurable: true,
 /**
  * Makes `view.raw` the section whose members are `bytes[start, end)`, leaving out the member
  * at `[cutStart, cutEnd)` if given (an IKE_SA's `child-sas`), decoded on each read unless the
- * last decoded tree is still alive. `bytes` must be the caller's own (never a view into a
+ * last decoded tree is still alive. `isBody`: `bytes` is the list-sa body the view came from. `bytes` must be the caller's own (never a view into a
  * socket chunk) and valid: it was decoded once already. Marks the view compact.
  */
 export function defineRaw<T extends { raw: ViciSection }>(
@@ -72,12 +74,19 @@ export function defineRaw<T extends { raw: ViciSection }>(
   end: number,
   cutStart = -1,
   cutEnd = -1,
+  isBody = false,
 ): T {
   Object.defineProperty(view, SOURCE, {
-    value: new RawSource(bytes, start, end, cutStart, cutEnd),
+    value: new RawSource(bytes, start, end, cutStart, cutEnd, isBody),
   });
   Object.defineProperty(view, 'raw', RAW_ACCESSOR);
   return view as T;
+}
+
+/** The list-sa body a listing's view was decoded from; undefined for any other view. */
+export function listingBody(view: object): Buffer | undefined {
+  const source = (view as Compact)[SOURCE];
+  return source?.isBody ? source.bytes : undefined;
 }
 
 /** True for a view whose `raw` is already kept as bytes (compactRow leaves it alone). */

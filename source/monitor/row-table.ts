@@ -1,5 +1,6 @@
 import type { ChildSa, IkeSa } from '../vici/views.js';
-import { compactRow } from './compact.js';
+import { clockAgrees, GROWING_FIELDS, SHRINKING_FIELDS } from './clock-fields.js';
+import { compactRow, listingBody } from './compact.js';
 import type { ChildRow, IkeDelta, IkeRow, Totals } from './types.js';
 
 /*
@@ -63,10 +64,20 @@ export interface Listed {
   at: number;
 }
 
+/** Whether list-sa body `next` says what `prev` said `elapsedS` seconds earlier. */
+export type SameListing = (prev: Buffer, next: Buffer, elapsedS: number) => boolean;
+
 /** A full listing being applied as it arrives. */
 export interface FullListing {
   /** One IKE_SA of the listing; returns whether the rows changed. */
   add(ike: IkeSa, at: number): boolean;
+  /**
+   * The IKE_SA `id` listed again as `body`, undecoded: true when its row stands as it is, so
+   * the body need not be decoded. `same(prev, body, elapsedS)` says whether `body` lists what
+   * the row's own body `prev` did `elapsedS` seconds earlier (sa-decoder.ts sameButClock).
+   * False (decode it and add() it) whenever anything but the listing could have changed the row.
+   */
+  keep(id: string, body: Buffer, at: number, same: SameListing): boolean;
   finish(): { changed: boolean; recheck: string[] };
 }
 
@@ -434,6 +445,18 @@ export class RowTable {
         changed = true;
         return true;
       },
+      keep: (id, body, at, same) => {
+        if (done || seen.has(id)) return false;
+        if ((this.gone.get(id) ?? -Infinity) >= startedAt) return false;
+        if ((this.touched.get(id) ?? -Infinity) >= startedAt) return false;
+        const existing = this.rows.get(id);
+        if (!existing || !this.standsAsListed(existing, body, at, same)) return false;
+        seen.add(id);
+        this.refreshed.set(id, at);
+        this.missed.delete(id);
+        this.resample(existing, at);
+        return true;
+      },
       finish: () => {
         done = true;
         return this.finishFull(seen, startedAt, recheck, changed);
@@ -517,6 +540,60 @@ export class RowTable {
   }
 
   // --- building rows -----------------------------------------------------------------------
+
+  /**
+   * Whether rowFromListing, given at `at` a listing that `same` finds equal to the one `row`
+   * was made from, would return `row` itself. That holds when the row and each of its
+   * CHILD_SAs came from that one listing and nothing since has touched what rowFromListing
+   * reads besides the listing: lineages and their heads, retired CHILD_SAs, carried counters.
+   * The rates it would measure must also come out as they are (no traffic, or too soon).
+   */
+  private standsAsListed(row: IkeRow, next: Buffer, at: number, same: SameListing): boolean {
+    const body = listingBody(row.sa);
+    if (body === undefined) return false;
+    const id = row.key;
+    if ((this.ikeLineages.get(id) ?? row.lineage) !== row.lineage) return false;
+    const listed = row.sa.children;
+    if (listed.length !== row.children.length) return false;
+    for (let i = 0; i < listed.length; i++) {
+      const c = row.children[i]!;
+      const sa = listed[i]!;
+      if (c.sa !== sa || c.ghost || c.listedAt !== row.listedAt || c.lineage === undefined) {
+        return false;
+      }
+      if (this.retired.has(sa.uniqueid) || this.heads.get(c.lineage) !== sa.uniqueid) return false;
+      const lineage = this.lineages.get(sa.uniqueid);
+      if (!lineage || lineage.lineage !== c.lineage || c.key !== `${id}/${c.lineage}`) return false;
+      const total = add(lineage.base, countersOf(sa));
+      if (total.bytesIn !== c.bytesInTotal || total.bytesOut !== c.bytesOutTotal) return false;
+      if (total.packetsIn !== c.packetsInTotal || total.packetsOut !== c.packetsOutTotal) {
+        return false;
+      }
+      const sample = this.samples.get(c.lineage);
+      if (!sample) return false;
+      const span = at - sample.at;
+      if (span >= MIN_RATE_SPAN_MS) {
+        // makeChild would measure a rate over `span`: it must be the row's.
+        const dIn = total.bytesIn - sample.bytesIn;
+        const dOut = total.bytesOut - sample.bytesOut;
+        const rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
+        const rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
+        if (rateIn !== c.rateIn || rateOut !== c.rateOut) return false;
+      }
+    }
+    return same(body, next, (at - row.listedAt) / 1000);
+  }
+
+  /** What makeChild does to the rate samples of a row it keeps (standsAsListed held). */
+  private resample(row: IkeRow, at: number): void {
+    for (const c of row.children) {
+      if (c.lineage === undefined) continue;
+      const sample = this.samples.get(c.lineage);
+      if (sample && at - sample.at >= MIN_RATE_SPAN_MS) {
+        this.samples.set(c.lineage, { at, bytesIn: c.bytesInTotal, bytesOut: c.bytesOutTotal });
+      }
+    }
+  }
 
   private rowFromListing(ike: IkeSa, at: number, existing: IkeRow | undefined): IkeRow {
     const id = ike.uniqueid;
@@ -762,9 +839,6 @@ function sameOrder(a: ReadonlyMap<string, IkeRow>, b: ReadonlyMap<string, IkeRow
 // that passed. Keeping the old object then lets the UI skip it (and the whole map, if nothing
 // moved).
 
-/** Seconds that grow with time, and seconds that shrink with it. */
-const GROWING = new Set(['established', 'installTime', 'useIn', 'useOut']);
-const SHRINKING = new Set(['rekeyTime', 'reauthTime', 'lifeTime']);
 const SKIP = new Set(['raw', 'children', 'listedAt', 'updatedAt', 'sa', 'key']);
 
 function sameFields(
@@ -778,14 +852,12 @@ function sameFields(
     const x = a[k];
     const y = b[k];
     if (typeof x === 'number' && typeof y === 'number') {
-      const grows = GROWING.has(k);
-      if (!grows && !SHRINKING.has(k)) {
+      const grows = GROWING_FIELDS.has(k);
+      if (!grows && !SHRINKING_FIELDS.has(k)) {
         if (x !== y) return false;
         continue;
       }
-      // The daemon's seconds are whole and our clock is the arrival time: allow one second.
-      const expected = grows ? x + elapsedS : x - elapsedS;
-      if (Math.abs(y - expected) > 1.01) return false;
+      if (!clockAgrees(x, y, elapsedS, grows)) return false;
       continue;
     }
     if (x === y) continue;

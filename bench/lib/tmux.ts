@@ -56,6 +56,8 @@ export class CliInTmux {
    * full-screen monitor's CPU and terminal output.
    */
   static async htop(o: { columns?: number; rows?: number } = {}): Promise<CliInTmux> {
+    const onPath = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/htop`));
+    if (!onPath) throw new Error('htop is not installed (the reference): apt-get install htop');
     mkdirSync(HTOP_HOME, { recursive: true });
     return CliInTmux.run(['env', `HOME=${HTOP_HOME}`, 'htop'], 'htop', o);
   }

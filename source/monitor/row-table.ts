@@ -28,6 +28,12 @@ function countersOf(c: ChildSa): Counters {
   };
 }
 
+/** Bytes a second from one sample to the next, `spanMs` apart. */
+function rateSince(before: number, now: number, spanMs: number): number | undefined {
+  // A drop means counters we could not carry (a rekey we never heard of): no rate.
+  return now >= before ? ((now - before) * 1000) / spanMs : undefined;
+}
+
 function add(a: Counters, b: Counters): Counters {
   return {
     bytesIn: a.bytesIn + b.bytesIn,
@@ -574,11 +580,8 @@ export class RowTable {
       const span = at - sample.at;
       if (span >= MIN_RATE_SPAN_MS) {
         // makeChild would measure a rate over `span`: it must be the row's.
-        const dIn = total.bytesIn - sample.bytesIn;
-        const dOut = total.bytesOut - sample.bytesOut;
-        const rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
-        const rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
-        if (rateIn !== c.rateIn || rateOut !== c.rateOut) return false;
+        if (rateSince(sample.bytesIn, total.bytesIn, span) !== c.rateIn) return false;
+        if (rateSince(sample.bytesOut, total.bytesOut, span) !== c.rateOut) return false;
       }
     }
     return same(body, next, (at - row.listedAt) / 1000);
@@ -679,11 +682,8 @@ export class RowTable {
       const span = sample ? at - sample.at : 0;
       if (!sample || span >= MIN_RATE_SPAN_MS) {
         if (sample) {
-          const dIn = total.bytesIn - sample.bytesIn;
-          const dOut = total.bytesOut - sample.bytesOut;
-          // A drop means counters we could not carry (a rekey we never heard of): no rate.
-          rateIn = dIn >= 0 ? (dIn * 1000) / span : undefined;
-          rateOut = dOut >= 0 ? (dOut * 1000) / span : undefined;
+          rateIn = rateSince(sample.bytesIn, total.bytesIn, span);
+          rateOut = rateSince(sample.bytesOut, total.bytesOut, span);
         }
         this.samples.set(lineage.lineage, { at, bytesIn: total.bytesIn, bytesOut: total.bytesOut });
       }

@@ -97,29 +97,38 @@ interface SimIke {
   children: SimChild[];
 }
 
-function spec(i: SimIke, now: number): IkeSpec {
-  const since = (t: number) => Math.floor((now - t) / 1000);
-  const until = (t: number) => Math.max(0, Math.floor((t - now) / 1000));
+/** A CHILD_SA the daemon has just installed. */
+function freshChild(uniqueid: number, now: number): SimChild {
   return {
-    uniqueid: String(i.uniqueid),
-    state: i.state,
-    established: since(i.establishedAt),
-    rekeyTime: until(i.rekeyAt),
-    children: i.children.map((c) => childSpec(c, now, since, until)),
+    uniqueid,
+    installedAt: now,
+    rekeyAt: now + 3_000_000,
+    bytesIn: 0,
+    bytesOut: 0,
+    packetsIn: 0,
   };
 }
 
-function childSpec(
-  c: SimChild,
-  _now: number,
-  since: (t: number) => number,
-  until: (t: number) => number,
-): ChildSpec {
+/** Whole seconds since and until, as charon lists them. */
+const since = (t: number, now: number) => Math.floor((now - t) / 1000);
+const until = (t: number, now: number) => Math.max(0, Math.floor((t - now) / 1000));
+
+function spec(i: SimIke, now: number): IkeSpec {
+  return {
+    uniqueid: String(i.uniqueid),
+    state: i.state,
+    established: since(i.establishedAt, now),
+    rekeyTime: until(i.rekeyAt, now),
+    children: i.children.map((c) => childSpec(c, now)),
+  };
+}
+
+function childSpec(c: SimChild, now: number): ChildSpec {
   return {
     uniqueid: String(c.uniqueid),
-    installTime: since(c.installedAt),
-    rekeyTime: until(c.rekeyAt),
-    lifeTime: until(c.rekeyAt + 600_000),
+    installTime: since(c.installedAt, now),
+    rekeyTime: until(c.rekeyAt, now),
+    lifeTime: until(c.rekeyAt + 600_000, now),
     bytesIn: c.bytesIn,
     bytesOut: c.bytesOut,
     packetsIn: c.packetsIn,
@@ -220,21 +229,8 @@ describe('a listing that keeps unchanged rows undecoded', () => {
             case 'rekey': {
               const old = sim?.children[0];
               if (!sim || !old) break;
-              const next: SimChild = {
-                uniqueid: nextId++,
-                installedAt: now,
-                rekeyAt: now + 3_000_000,
-                bytesIn: 0,
-                bytesOut: 0,
-                packetsIn: 0,
-              };
-              const since = (t: number) => Math.floor((now - t) / 1000);
-              const until = (t: number) => Math.max(0, Math.floor((t - now) / 1000));
-              const ev = childRekey(
-                spec(sim, now),
-                childSpec(old, now, since, until),
-                childSpec(next, now, since, until),
-              );
+              const next = freshChild(nextId++, now);
+              const ev = childRekey(spec(sim, now), childSpec(old, now), childSpec(next, now));
               fast.applyEvent(ev, now);
               slow.applyEvent(ev, now);
               sim.children[0] = next;
@@ -249,16 +245,7 @@ describe('a listing that keeps unchanged rows undecoded', () => {
                 state: 'ESTABLISHED',
                 establishedAt: now,
                 rekeyAt: now + 9_000_000,
-                children: [
-                  {
-                    uniqueid: nextId++,
-                    installedAt: now,
-                    rekeyAt: now + 3_000_000,
-                    bytesIn: 0,
-                    bytesOut: 0,
-                    packetsIn: 0,
-                  },
-                ],
+                children: [freshChild(nextId++, now)],
               });
               break;
             case 'list': {

@@ -64,8 +64,9 @@ const RAW_ACCESSOR: PropertyDescriptor = { enumerable: true, configurable: true,
 /**
  * Makes `view.raw` the section whose members are `bytes[start, end)`, leaving out the member
  * at `[cutStart, cutEnd)` if given (an IKE_SA's `child-sas`), decoded on each read unless the
- * last decoded tree is still alive. `isBody`: `bytes` is the list-sa body the view came from. `bytes` must be the caller's own (never a view into a
- * socket chunk) and valid: it was decoded once already. Marks the view compact.
+ * last decoded tree is still alive. `bytes` must be the caller's own (never a view into a
+ * socket chunk) and valid: it was decoded once already; `isBody` says it is the whole list-sa
+ * body the view came from (listingBody). Marks the view compact.
  */
 export function defineRaw<T extends { raw: ViciSection }>(
   view: Omit<T, 'raw'>,

@@ -67,6 +67,30 @@ function skipList(): number {
   }
 }
 
+/**
+ * `n` bytes of `a` at `i` equal those of `b` at `j`. A loop: the spans are a few bytes, where
+ * Buffer.compare's call into C++ and its argument checks cost more than the compare.
+ */
+function equalBytes(a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a[i + k] !== b[j + k]) return false;
+  return true;
+}
+
+/**
+ * A value of up to fifteen decimal digits, else -1. Fifteen digits stay below 2^53: exact, as
+ * Number() would read them.
+ */
+function digits(b: Buffer, start: number, len: number): number {
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let j = start; j < start + len; j++) {
+    const d = b[j]! - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 // --- strings ----------------------------------------------------------------------------------
 
 /**
@@ -95,11 +119,7 @@ class StringPool {
     const slot = (h ^ (h >>> 13)) & (this.slots - 1);
     const at = slot * this.longest;
     const bytes = this.bytes;
-    if (this.lens[slot] === len) {
-      let i = 0;
-      while (i < len && bytes[at + i] === b[start + i]) i++;
-      if (i === len) return this.strings[slot]!;
-    }
+    if (this.lens[slot] === len && equalBytes(bytes, at, b, start, len)) return this.strings[slot]!;
     const s = b.toString('utf8', start, start + len);
     for (let i = 0; i < len; i++) bytes[at + i] = b[start + i]!;
     this.lens[slot] = len;
@@ -331,17 +351,9 @@ class Fields {
     const start = this.at[i]!;
     const len = this.len[i]!;
     if (len === 0) return undefined;
-    if (len <= 15) {
-      // Fifteen digits stay below 2^53: exact, as Number() would read them.
-      let n = 0;
-      let j = start;
-      for (; j < start + len; j++) {
-        const d = buf[j]! - 48;
-        if (d < 0 || d > 9) break;
-        n = n * 10 + d;
-      }
-      if (j === start + len) return n;
-    }
+    const n = digits(buf, start, len);
+    if (n >= 0) return n;
+    // Signs, fractions and more digits, as views.ts reads them.
     const s = buf.toString('latin1', start, start + len);
     return DECIMAL.test(s) ? Number(s) : undefined;
   }
@@ -759,28 +771,9 @@ const EMPTY = Buffer.alloc(0);
 const GROWING_WIRE = GROWING_WIRE_KEYS.map((k) => Buffer.from(k));
 const SHRINKING_WIRE = SHRINKING_WIRE_KEYS.map((k) => Buffer.from(k));
 
-/** `n` bytes of `a` at `i` equal those of `b` at `j`. A loop: the spans are a few bytes, where
- * Buffer.compare's call into C++ and its argument checks cost more than the compare. */
-function equalBytes(a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (a[i + k] !== b[j + k]) return false;
-  return true;
-}
-
 function isKey(keys: readonly Buffer[], b: Buffer, start: number, len: number): boolean {
   for (const k of keys) if (k.length === len && equalBytes(k, 0, b, start, len)) return true;
   return false;
-}
-
-/** A value's decimal digits as num() reads them (at most 15), else -1. */
-function digits(b: Buffer, start: number, len: number): number {
-  if (len === 0 || len > 15) return -1;
-  let n = 0;
-  for (let j = start; j < start + len; j++) {
-    const d = b[j]! - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 /**

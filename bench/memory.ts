@@ -18,7 +18,7 @@ import { BASE_SAS } from './lib/lab.js';
 import { workPath } from './lib/paths.js';
 import { rssBytes } from './lib/proc.js';
 import { ScriptedDaemon } from './lib/scripted-daemon.js';
-import { max, median, rng, sleep } from './lib/stats.js';
+import { fitLine, max, median, rng, sleep } from './lib/stats.js';
 import { CliInTmux, shownCount } from './lib/tmux.js';
 import { type BenchRow, row } from './result.js';
 
@@ -83,21 +83,6 @@ interface Soak {
   peak: number;
   samples: number;
   sent: string;
-}
-
-/** y = a + b·t through the points, by least squares. */
-function fitLine(points: readonly { t: number; y: number }[]): { a: number; b: number } {
-  const n = points.length;
-  const mt = points.reduce((s, p) => s + p.t, 0) / n;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.t - mt) * (p.y - my);
-    den += (p.t - mt) ** 2;
-  }
-  const b = den === 0 ? 0 : num / den;
-  return { a: my - b * mt, b };
 }
 
 /**

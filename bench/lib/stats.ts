@@ -37,3 +37,17 @@ export function rng(seed: number): () => number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** y = a + b·t through the points, by least squares. */
+export function fitLine(points: readonly { t: number; y: number }[]): { a: number; b: number } {
+  const mt = mean(points.map((p) => p.t));
+  const my = mean(points.map((p) => p.y));
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - mt) * (p.y - my);
+    den += (p.t - mt) ** 2;
+  }
+  const b = den === 0 ? 0 : num / den;
+  return { a: my - b * mt, b };
+}
